@@ -1,0 +1,79 @@
+// The gateway's Hono application: every route mounted in one place, and one error handler for all of them.
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./app-env.ts";
+import { authenticate, requireRole } from "./auth/middleware.ts";
+import { protectedResourceRoutes } from "./auth/protected-resource.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { errorResponse } from "./core/jsonrpc.ts";
+import { GatewayError, restErrorBody } from "./errors.ts";
+import { corsGuard } from "./http/cors.ts";
+import { logsApi } from "./logging/logs-api.ts";
+import { mcpRoutes } from "./proxy/mcp-routes.ts";
+import { serversApi } from "./registry/servers-api.ts";
+
+/** Renders any error as the JSON its route speaks: a JSON-RPC error under /mcp/, the REST error shape elsewhere. */
+function renderError(error: Error, c: { req: { path: string } }): Response {
+  let failure: GatewayError;
+  if (error instanceof GatewayError) {
+    failure = error;
+  } else if (error instanceof ConfigError) {
+    failure = new GatewayError(
+      500,
+      "misconfigured",
+      "The gateway is misconfigured; its operator has been told why.",
+      {
+        detail: error.message,
+      },
+    );
+  } else if (error instanceof HTTPException && error.status < 500) {
+    failure = new GatewayError(error.status, "bad_request", error.message || "Bad request.");
+  } else {
+    failure = new GatewayError(500, "internal_error", "The gateway failed to handle this request.", {
+      detail: error.stack ?? String(error),
+    });
+  }
+  if (failure.status >= 500) console.error(`helmet: ${failure.code}: ${failure.detail ?? failure.message}`);
+  else if (failure.detail) console.warn(`helmet: ${failure.code}: ${failure.detail}`);
+
+  const isMcp = c.req.path.startsWith("/mcp/");
+  const body = isMcp
+    ? errorResponse(failure.requestId, failure.jsonRpcCode, failure.message, { code: failure.code })
+    : restErrorBody(failure.code, failure.message, failure.details);
+  return new Response(JSON.stringify(body), {
+    status: failure.status,
+    headers: { "content-type": "application/json", ...failure.headers },
+  });
+}
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    c.set("config", loadConfig(c.env));
+    await next();
+  });
+
+  app.get("/", (c) =>
+    c.json({
+      name: "Helmet MCP gateway",
+      mcp: `${new URL(c.req.url).origin}/mcp/{server}`,
+      api: `${new URL(c.req.url).origin}/api/v1`,
+    }),
+  );
+  app.route("/", protectedResourceRoutes);
+
+  app.use("/mcp/*", corsGuard(), authenticate(), requireRole("member"));
+  app.route("/mcp", mcpRoutes);
+
+  app.use("/api/*", corsGuard());
+  app.use("/api/v1/*", authenticate());
+  app.route("/api/v1/servers", serversApi);
+  app.route("/api/v1/logs", logsApi);
+
+  app.notFound((c) =>
+    renderError(new GatewayError(404, "not_found", `Nothing is served at ${c.req.method} ${c.req.path}.`), c),
+  );
+  app.onError(renderError);
+  return app;
+}

@@ -1,0 +1,89 @@
+// The gateway's D1 schema: the single source of truth. `npm run db:generate` turns changes into SQL in migrations/.
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Upstream MCP servers registered by a team. `name` is what clients put in /mcp/:name. */
+export const servers = sqliteTable(
+  "servers",
+  {
+    id: text("id").primaryKey(),
+    team: text("team").notNull(),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** AES-GCM sealed JSON object of header name → value; never returned by the API. */
+    credentialsSealed: text("credentials_sealed"),
+    /** JSON array of the header names inside credentialsSealed, so the API can say what is set. */
+    credentialHeaderNames: text("credential_header_names").notNull().default("[]"),
+    timeoutMs: integer("timeout_ms"),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("servers_team_name").on(t.team, t.name)],
+);
+
+/** One row per MCP session opened through the gateway. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    team: text("team").notNull(),
+    serverId: text("server_id").notNull(),
+    server: text("server").notNull(),
+    subject: text("subject").notNull(),
+    clientName: text("client_name"),
+    clientVersion: text("client_version"),
+    protocolVersion: text("protocol_version"),
+    /** The upstream's current Mcp-Session-Id when the gateway had to re-initialise it (read only on recovery). */
+    upstreamSessionId: text("upstream_session_id"),
+    /** The client's initialize params, kept so the gateway can re-initialise a lost upstream session. */
+    initializeParams: text("initialize_params"),
+    startedAt: integer("started_at").notNull(),
+    lastSeenAt: integer("last_seen_at").notNull(),
+    endedAt: integer("ended_at"),
+  },
+  (t) => [index("sessions_team_started").on(t.team, t.startedAt)],
+);
+
+/** One row per JSON-RPC message (a request with its response, a notification, or a gateway refusal). */
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    ts: integer("ts").notNull(),
+    team: text("team").notNull(),
+    sessionId: text("session_id"),
+    server: text("server").notNull(),
+    subject: text("subject").notNull(),
+    /** client_to_server or server_to_client: who sent the message this row is about. */
+    direction: text("direction").notNull(),
+    /** request, notification or response. */
+    kind: text("kind").notNull(),
+    method: text("method"),
+    /** The tool name, prompt name or resource URI the message addresses. */
+    target: text("target"),
+    requestId: text("request_id"),
+    /** ok, error (JSON-RPC error from upstream), rejected (refused by the gateway), upstream_error, incomplete. */
+    status: text("status").notNull(),
+    errorCode: integer("error_code"),
+    latencyMs: integer("latency_ms"),
+    bytesIn: integer("bytes_in").notNull().default(0),
+    bytesOut: integer("bytes_out").notNull().default(0),
+    progressCount: integer("progress_count").notNull().default(0),
+    /** Redacted, truncated JSON of the message params. */
+    paramsExcerpt: text("params_excerpt"),
+    /** Redacted, truncated JSON of the result or error. */
+    resultExcerpt: text("result_excerpt"),
+  },
+  (t) => [
+    index("events_team_ts").on(t.team, t.ts, t.id),
+    index("events_team_server_ts").on(t.team, t.server, t.ts, t.id),
+    index("events_team_session_ts").on(t.team, t.sessionId, t.ts, t.id),
+    index("events_team_subject_ts").on(t.team, t.subject, t.ts, t.id),
+    index("events_team_target_ts").on(t.team, t.target, t.ts, t.id),
+  ],
+);
+
+export type ServerRow = typeof servers.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type EventRow = typeof events.$inferInsert;

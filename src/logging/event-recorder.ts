@@ -1,0 +1,263 @@
+// Collects the events of one HTTP exchange (the client's messages, what came back, what the gateway refused) and
+// writes them to D1 off the response path: in ctx.waitUntil, batched, redacted. Long streams flush as they go.
+import {
+  isErrorResponse,
+  isNotification,
+  isRequest,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  messageKind,
+  type RequestId,
+} from "../core/jsonrpc.ts";
+import { logExcerpt } from "../core/log-excerpt.ts";
+import { Method, messageTarget, progressTokenOf } from "../core/mcp.ts";
+import { database } from "../db/client.ts";
+import type { EventRow } from "../db/schema.ts";
+import {
+  insertEventStatements,
+  type SessionStart,
+  type StoredEvent,
+  startSessionStatement,
+  touchSessionStatement,
+} from "./log-store.ts";
+
+/** The part of the Worker's ExecutionContext the recorder needs. */
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export type Direction = "client_to_server" | "server_to_client";
+export type EventStatus = "ok" | "error" | "rejected" | "upstream_error" | "incomplete";
+
+export interface ExchangeScope {
+  team: string;
+  server: string;
+  subject: string;
+  sessionId: string | null;
+}
+
+/** An event before its excerpts and session are filled in (that happens at flush time, off the hot path). */
+interface PendingRow extends Omit<StoredEvent, "paramsExcerpt" | "resultExcerpt" | "sessionId"> {
+  params: unknown;
+  result: unknown;
+}
+
+interface OpenRequest {
+  row: PendingRow;
+  progressToken: string | number | null;
+}
+
+/** Unflushed events held before a long-lived stream writes them anyway. */
+const FLUSH_AT_ROWS = 25;
+const FLUSH_AFTER_MS = 1_000;
+
+const keyOf = (id: RequestId) => (typeof id === "number" ? `n:${id}` : `s:${id}`);
+
+export class EventRecorder {
+  readonly #env: Env;
+  readonly #ctx: WaitUntil;
+  #scope: ExchangeScope;
+  #rows: PendingRow[] = [];
+  #open = new Map<string, OpenRequest>();
+  #sessionStart: SessionStart | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #finished = false;
+
+  constructor(env: Env, ctx: WaitUntil, scope: ExchangeScope) {
+    this.#env = env;
+    this.#ctx = ctx;
+    this.#scope = scope;
+  }
+
+  /** Messages the client sent in this exchange; requests stay open until their response passes. */
+  clientMessages(messages: readonly JsonRpcMessage[], bodyBytes: number, at: number): void {
+    for (const message of messages) {
+      const bytesIn = messages.length === 1 ? bodyBytes : 0;
+      const row = this.#row(message, "client_to_server", at, { bytesIn, status: "ok" });
+      if (isRequest(message)) {
+        this.#open.set(keyOf(message.id), { row, progressToken: progressTokenOf(message.params) });
+      } else {
+        this.#rows.push(row);
+      }
+    }
+  }
+
+  /** A message that came back from upstream, whole, with the bytes it took on the wire. */
+  serverMessage(message: JsonRpcMessage, bytes: number, at: number): void {
+    if (isNotification(message) && message.method === Method.Progress) {
+      const token = message.params?.progressToken;
+      for (const open of this.#open.values()) {
+        if (token !== undefined && open.progressToken === token) {
+          open.row.progressCount += 1;
+          open.row.bytesOut += bytes;
+          return;
+        }
+      }
+    }
+    if (!("method" in message) && message.id !== null) {
+      const open = this.#open.get(keyOf(message.id));
+      if (open) {
+        this.#open.delete(keyOf(message.id));
+        const row = open.row;
+        row.bytesOut += bytes;
+        row.latencyMs = Math.max(0, at - row.ts);
+        row.result = isErrorResponse(message) ? message.error : message.result;
+        if (isErrorResponse(message)) {
+          row.status = "error";
+          row.errorCode = message.error.code;
+        }
+        this.#rows.push(row);
+        this.#scheduleFlush();
+        return;
+      }
+    }
+    // A server-to-client request (sampling, elicitation, roots), a notification, or an unmatched response.
+    this.#rows.push(this.#row(message, "server_to_client", at, { bytesOut: bytes, status: "ok" }));
+    this.#scheduleFlush();
+  }
+
+  /** The gateway refused the client's message(s) itself; nothing went upstream. */
+  rejected(
+    messages: readonly JsonRpcMessage[],
+    at: number,
+    code: number,
+    reason: string,
+    bodyBytes: number,
+  ): void {
+    this.#closeWith(messages, at, "rejected", code, reason, bodyBytes);
+  }
+
+  /** Upstream could not be reached, timed out or failed; the client got a gateway error. */
+  upstreamFailed(
+    messages: readonly JsonRpcMessage[],
+    at: number,
+    code: number,
+    reason: string,
+    bodyBytes: number,
+  ): void {
+    this.#closeWith(messages, at, "upstream_error", code, reason, bodyBytes);
+  }
+
+  /** Files this exchange's events under a session (one an initialize is opening). */
+  useSession(sessionId: string): void {
+    this.#scope = { ...this.#scope, sessionId };
+  }
+
+  /** Records the session this exchange opened (an initialize that succeeded). */
+  sessionStarted(start: SessionStart): void {
+    this.#sessionStart = start;
+  }
+
+  /** Ends the exchange: requests still open are incomplete. Schedules the final write. */
+  finish(at: number): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    for (const { row } of this.#open.values()) {
+      row.status = "incomplete";
+      row.latencyMs = Math.max(0, at - row.ts);
+      this.#rows.push(row);
+    }
+    this.#open.clear();
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#ctx.waitUntil(this.#flush(at));
+  }
+
+  #closeWith(
+    messages: readonly JsonRpcMessage[],
+    at: number,
+    status: EventStatus,
+    code: number,
+    reason: string,
+    bodyBytes: number,
+  ): void {
+    const list: readonly (JsonRpcMessage | null)[] = messages.length > 0 ? messages : [null];
+    for (const message of list) {
+      this.#open.delete(message && isRequest(message) ? keyOf(message.id) : "");
+      const row = this.#row(message, "client_to_server", at, {
+        status,
+        bytesIn: list.length === 1 ? bodyBytes : 0,
+      });
+      row.errorCode = code;
+      row.latencyMs = 0;
+      row.result = { reason };
+      this.#rows.push(row);
+    }
+  }
+
+  #row(
+    message: JsonRpcMessage | null,
+    direction: Direction,
+    at: number,
+    fields: { status: EventStatus; bytesIn?: number; bytesOut?: number },
+  ): PendingRow {
+    const request = message && "method" in message ? (message as JsonRpcRequest) : null;
+    const id = message && "id" in message && message.id !== null ? String(message.id) : null;
+    let result: unknown = null;
+    let errorCode: number | null = null;
+    if (message && !("method" in message)) {
+      result = isErrorResponse(message) ? message.error : message.result;
+      if (isErrorResponse(message)) errorCode = message.error.code;
+    }
+    return {
+      id: crypto.randomUUID(),
+      ts: at,
+      team: this.#scope.team,
+      server: this.#scope.server,
+      subject: this.#scope.subject,
+      direction,
+      kind: message ? messageKind(message) : "request",
+      method: request?.method ?? null,
+      target: message ? messageTarget(message) : null,
+      requestId: id,
+      status: errorCode !== null ? "error" : fields.status,
+      errorCode,
+      latencyMs: null,
+      bytesIn: fields.bytesIn ?? 0,
+      bytesOut: fields.bytesOut ?? 0,
+      progressCount: 0,
+      params: request?.params ?? null,
+      result,
+    };
+  }
+
+  #scheduleFlush(): void {
+    if (this.#finished || this.#timer !== null) return;
+    if (this.#rows.length >= FLUSH_AT_ROWS) {
+      this.#ctx.waitUntil(this.#flush(Date.now()));
+      return;
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#ctx.waitUntil(this.#flush(Date.now()));
+    }, FLUSH_AFTER_MS);
+  }
+
+  async #flush(at: number): Promise<void> {
+    const rows = this.#rows;
+    const sessionStart = this.#sessionStart;
+    this.#rows = [];
+    this.#sessionStart = null;
+    if (rows.length === 0 && !sessionStart) return;
+    const db = database(this.#env);
+    const sessionId = this.#scope.sessionId;
+    const finalRows: EventRow[] = rows.map(({ params, result, ...row }) => ({
+      ...row,
+      sessionId,
+      paramsExcerpt: params === null ? null : logExcerpt(params),
+      resultExcerpt: result === null ? null : logExcerpt(result),
+    }));
+    const statements = [
+      ...(sessionStart ? [startSessionStatement(db, sessionStart)] : []),
+      ...insertEventStatements(db, finalRows),
+      ...(sessionId ? [touchSessionStatement(db, sessionId, at)] : []),
+    ];
+    const [first, ...rest] = statements;
+    if (!first) return;
+    try {
+      await db.batch([first, ...rest]);
+    } catch (error) {
+      // Logging must never break traffic; the operator sees the failure in the Worker's logs.
+      console.error("helmet: writing events failed", { count: finalRows.length, error: String(error) });
+    }
+  }
+}

@@ -1,0 +1,329 @@
+// /mcp/:server, the Streamable HTTP proxy. Each request runs one pipeline: check the transport, open the
+// caller's session, forward upstream (re-initialising a lost upstream session), relay the response as it
+// streams, and record what passed, off the response path.
+import { type Context, Hono } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
+import { clientInfoOf, McpHeader, Method } from "../core/mcp.ts";
+import { database } from "../db/client.ts";
+import { GatewayError } from "../errors.ts";
+import { EventRecorder } from "../logging/event-recorder.ts";
+import { endSession } from "../logging/log-store.ts";
+import { resolveUpstream, type Upstream } from "../registry/upstream-resolver.ts";
+import {
+  checkMessageHeaders,
+  parseMessages,
+  protocolVersionOf,
+  readBoundedBody,
+  requireAccept,
+  requireJsonContentType,
+} from "./request-checks.ts";
+import { isEventStream, observeBody } from "./response-observer.ts";
+import {
+  checkLostSession,
+  currentUpstreamSession,
+  isSessionEnded,
+  markSessionEnded,
+  recoverUpstreamSession,
+} from "./session-recovery.ts";
+import {
+  type GatewaySession,
+  mintSessionToken,
+  newSessionId,
+  openSessionToken,
+  type SessionOwner,
+} from "./session-token.ts";
+import { ACCEPT_POST, ACCEPT_SSE, callUpstream, type UpstreamCallOptions } from "./upstream-call.ts";
+
+type McpContext = Context<AppEnv, "/:server">;
+
+/** JSON-RPC code the MCP SDK uses for "session not found". */
+const SESSION_NOT_FOUND = -32001;
+
+function sessionNotFound(requestId: JsonRpcMessage | undefined): GatewayError {
+  return new GatewayError(404, "session_not_found", "Session not found: initialize a new session.", {
+    jsonRpcCode: SESSION_NOT_FOUND,
+    requestId: requestId && isRequest(requestId) ? requestId.id : null,
+  });
+}
+
+async function upstreamFor(c: McpContext): Promise<Upstream> {
+  const config = c.get("config");
+  const name = c.req.param("server");
+  const upstream = await resolveUpstream(
+    c.env,
+    config.encryptionKey,
+    c.get("identity").team,
+    name,
+    config.serverCacheTtlMs,
+  );
+  if (!upstream) {
+    throw new GatewayError(
+      404,
+      "unknown_server",
+      `No MCP server named '${name}' is registered for your team.`,
+    );
+  }
+  return upstream;
+}
+
+function ownerOf(c: McpContext, upstream: Upstream): SessionOwner {
+  const { team, subject } = c.get("identity");
+  return { team, subject, serverId: upstream.serverId };
+}
+
+/** The caller's session from Mcp-Session-Id: null when absent; 404 when it is not the caller's or has ended. */
+async function sessionOf(c: McpContext, upstream: Upstream): Promise<GatewaySession | null> {
+  const token = c.req.header(McpHeader.SessionId);
+  if (token === undefined) return null;
+  const session = await openSessionToken(c.get("config").encryptionKey, ownerOf(c, upstream), token);
+  if (!session || isSessionEnded(session.id)) throw sessionNotFound(undefined);
+  return session;
+}
+
+function recorderFor(c: McpContext, upstream: Upstream, sessionId: string | null): EventRecorder {
+  const { team, subject } = c.get("identity");
+  return new EventRecorder(c.env, c.executionCtx, { team, server: upstream.name, subject, sessionId });
+}
+
+/**
+ * Sends the request upstream; when the upstream has lost the session, re-initialises it once and resends.
+ * A session that cannot be recovered ends in a 404 so the client re-initialises.
+ */
+async function forward(
+  c: McpContext,
+  upstream: Upstream,
+  session: GatewaySession | null,
+  options: Omit<UpstreamCallOptions, "upstreamSessionId" | "timeoutMs">,
+  firstMessage?: JsonRpcMessage,
+): Promise<Response> {
+  const timeoutMs = upstream.timeoutMs ?? c.get("config").upstreamTimeoutMs;
+  const upstreamSessionId = session ? currentUpstreamSession(session) : null;
+  const response = await callUpstream(upstream, { ...options, upstreamSessionId, timeoutMs });
+  if (!session || upstreamSessionId === null) return response;
+  const check = await checkLostSession(response);
+  if (!check.lost) return check.response;
+  const replacement = await recoverUpstreamSession(c.env, upstream, session, upstreamSessionId, timeoutMs);
+  if (replacement === null) {
+    markSessionEnded(session.id);
+    throw sessionNotFound(firstMessage);
+  }
+  // Events of the lost upstream session cannot be replayed by the new one.
+  const headers = new Headers(options.clientHeaders);
+  headers.delete(McpHeader.LastEventId);
+  return callUpstream(upstream, {
+    ...options,
+    clientHeaders: headers,
+    upstreamSessionId: replacement,
+    timeoutMs,
+  });
+}
+
+/** Maps upstream failures to gateway errors: an upstream's auth challenge or 5xx never reaches the client. */
+async function refuseUpstreamFailure(
+  response: Response,
+  upstream: Upstream,
+  hadSession: boolean,
+): Promise<void> {
+  const status = response.status;
+  let failure: GatewayError | null = null;
+  if (status === 401 || status === 403) {
+    failure = new GatewayError(
+      502,
+      "upstream_auth_failed",
+      `Upstream server '${upstream.name}' refused the gateway's credentials (HTTP ${status}); an admin should check the server's headers.`,
+    );
+  } else if (status >= 500) {
+    failure = new GatewayError(
+      502,
+      "upstream_failed",
+      `Upstream server '${upstream.name}' failed with HTTP ${status}.`,
+    );
+  } else if (status === 404 && !hadSession) {
+    failure = new GatewayError(
+      502,
+      "upstream_not_found",
+      `Upstream server '${upstream.name}' answered 404 Not Found; check the server's URL.`,
+    );
+  }
+  if (failure) {
+    await response.body?.cancel();
+    throw failure;
+  }
+}
+
+/** Response headers for the client: content type and MCP headers only; SSE marked uncacheable, untransformed. */
+function clientHeaders(upstreamResponse: Response): Headers {
+  const headers = new Headers();
+  const contentType = upstreamResponse.headers.get("content-type");
+  if (contentType) headers.set("content-type", contentType);
+  const version = upstreamResponse.headers.get(McpHeader.ProtocolVersion);
+  if (version) headers.set(McpHeader.ProtocolVersion, version);
+  if (isEventStream(contentType)) {
+    headers.set("cache-control", "no-cache, no-transform");
+    headers.set("x-accel-buffering", "no");
+  }
+  return headers;
+}
+
+/** Relays an upstream response body to the client while the recorder watches its messages. */
+function relay(
+  c: McpContext,
+  response: Response,
+  headers: Headers,
+  recorder: EventRecorder,
+  onMessage?: (message: JsonRpcMessage) => void,
+): Response {
+  if (!response.body) {
+    recorder.finish(Date.now());
+    return new Response(null, { status: response.status, headers });
+  }
+  const observed = observeBody(
+    response.body,
+    response.headers.get("content-type"),
+    (message, bytes) => {
+      onMessage?.(message);
+      recorder.serverMessage(message, bytes, Date.now());
+    },
+    c.get("config").maxBodyBytes,
+  );
+  c.executionCtx.waitUntil(observed.done.then(() => recorder.finish(Date.now())));
+  return new Response(observed.body, { status: response.status, headers });
+}
+
+/** Records a refusal or upstream failure for the exchange, then lets app.onError answer the client. */
+function recordFailure(
+  recorder: EventRecorder,
+  error: unknown,
+  messages: JsonRpcMessage[],
+  bodyBytes: number,
+): never {
+  if (error instanceof GatewayError) {
+    const record = error.status >= 502 ? recorder.upstreamFailed : recorder.rejected;
+    record.call(recorder, messages, Date.now(), error.jsonRpcCode, error.code, bodyBytes);
+  }
+  recorder.finish(Date.now());
+  throw error;
+}
+
+export const mcpRoutes = new Hono<AppEnv>();
+
+mcpRoutes.post("/:server", async (c) => {
+  const startedAt = Date.now();
+  const config = c.get("config");
+  const upstream = await upstreamFor(c);
+  const recorder = recorderFor(c, upstream, null);
+  let messages: JsonRpcMessage[] = [];
+  let body: Uint8Array<ArrayBuffer> = new Uint8Array(0);
+  try {
+    requireJsonContentType(c.req.header("content-type"));
+    requireAccept(c.req.header("accept"), ["application/json", "text/event-stream"]);
+    const protocolVersion = protocolVersionOf(c.req.header(McpHeader.ProtocolVersion));
+    body = await readBoundedBody(c.req.raw, config.maxBodyBytes);
+    messages = parseMessages(body, protocolVersion);
+    checkMessageHeaders(c.req.raw.headers, messages);
+    const [first] = messages;
+    const initialize =
+      messages.length === 1 && first && isRequest(first) && first.method === Method.Initialize ? first : null;
+    // An initialize opens a new session, whatever session id the client still holds.
+    const session = initialize ? null : await sessionOf(c, upstream);
+    const sessionId = session?.id ?? (initialize ? newSessionId() : null);
+    if (sessionId) recorder.useSession(sessionId);
+    recorder.clientMessages(messages, body.byteLength, startedAt);
+
+    const response = await forward(
+      c,
+      upstream,
+      session,
+      { method: "POST", accept: ACCEPT_POST, clientHeaders: c.req.raw.headers, body },
+      first,
+    );
+    await refuseUpstreamFailure(response, upstream, session !== null);
+    const headers = clientHeaders(response);
+    if (messages.every((m) => !isRequest(m)) && response.ok) {
+      // Notifications and responses are acknowledged with 202 and no body, whatever the upstream sent.
+      await response.body?.cancel();
+      recorder.finish(Date.now());
+      return new Response(null, { status: 202 });
+    }
+    if (!initialize || !sessionId || !response.ok) return relay(c, response, headers, recorder);
+
+    const opened: GatewaySession = {
+      id: sessionId,
+      upstreamSessionId: response.headers.get(McpHeader.SessionId),
+    };
+    headers.set(
+      McpHeader.SessionId,
+      await mintSessionToken(config.encryptionKey, ownerOf(c, upstream), opened),
+    );
+    const { team, subject } = c.get("identity");
+    const client = clientInfoOf(initialize.params);
+    return relay(c, response, headers, recorder, (message) => {
+      if (!("result" in message) || message.id !== initialize.id) return;
+      const negotiated = message.result.protocolVersion;
+      recorder.sessionStarted({
+        id: opened.id,
+        team,
+        serverId: upstream.serverId,
+        server: upstream.name,
+        subject,
+        clientName: client.name,
+        clientVersion: client.version,
+        protocolVersion: typeof negotiated === "string" ? negotiated : client.protocolVersion,
+        initializeParams: JSON.stringify(initialize.params ?? {}),
+        startedAt,
+      });
+    });
+  } catch (error) {
+    recordFailure(recorder, error, messages, body.byteLength);
+  }
+});
+
+mcpRoutes.get("/:server", async (c) => {
+  const upstream = await upstreamFor(c);
+  requireAccept(c.req.header("accept"), ["text/event-stream"]);
+  protocolVersionOf(c.req.header(McpHeader.ProtocolVersion));
+  const session = await sessionOf(c, upstream);
+  const recorder = recorderFor(c, upstream, session?.id ?? null);
+  try {
+    const response = await forward(c, upstream, session, {
+      method: "GET",
+      accept: ACCEPT_SSE,
+      clientHeaders: c.req.raw.headers,
+    });
+    await refuseUpstreamFailure(response, upstream, session !== null);
+    return relay(c, response, clientHeaders(response), recorder);
+  } catch (error) {
+    recordFailure(recorder, error, [], 0);
+  }
+});
+
+mcpRoutes.delete("/:server", async (c) => {
+  const upstream = await upstreamFor(c);
+  const session = await sessionOf(c, upstream);
+  if (!session) {
+    throw new GatewayError(400, "session_required", "DELETE needs the Mcp-Session-Id of the session to end.");
+  }
+  const upstreamSessionId = currentUpstreamSession(session);
+  let status = 200;
+  if (upstreamSessionId !== null) {
+    const response = await callUpstream(upstream, {
+      method: "DELETE",
+      accept: ACCEPT_POST,
+      clientHeaders: c.req.raw.headers,
+      upstreamSessionId,
+      timeoutMs: upstream.timeoutMs ?? c.get("config").upstreamTimeoutMs,
+    });
+    await refuseUpstreamFailure(response, upstream, true);
+    const check = await checkLostSession(response);
+    if (!check.lost) {
+      await check.response.body?.cancel();
+      // The upstream keeps the session (405: it does not let clients end sessions); so does the gateway.
+      if (!check.response.ok) return new Response(null, { status: check.response.status });
+      status = check.response.status;
+    }
+  }
+  markSessionEnded(session.id);
+  c.executionCtx.waitUntil(endSession(database(c.env), c.get("identity").team, session.id, Date.now()));
+  return new Response(null, { status });
+});

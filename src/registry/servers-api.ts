@@ -1,0 +1,221 @@
+// /api/v1/servers: the team's registry of upstream MCP servers. Reads need viewer, writes need admin.
+// Credential header values go in and are never returned: responses list only their names.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env.ts";
+import { requireRole } from "../auth/middleware.ts";
+import { randomId } from "../core/base64url.ts";
+import { database } from "../db/client.ts";
+import type { ServerRow } from "../db/schema.ts";
+import { GatewayError } from "../errors.ts";
+import { validationHook } from "../http/validation.ts";
+import { credentialHeadersSchema, sealCredentials } from "./credentials.ts";
+import { deleteServer, findServer, insertServer, listServers, replaceServer } from "./server-store.ts";
+import { forgetUpstream } from "./upstream-resolver.ts";
+import { checkUpstreamUrl } from "./upstream-url.ts";
+
+const ServerName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9._-]{0,62}$/,
+    "must be 1-63 lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+  )
+  .openapi({ example: "everything" });
+
+const CreateServer = z
+  .strictObject({
+    name: ServerName,
+    url: z.string().max(2_048).openapi({ example: "https://mcp.example.com/mcp" }),
+    description: z.string().max(500).optional(),
+    headers: credentialHeadersSchema.optional().openapi({
+      description:
+        "Headers the gateway sends upstream (such as an API key). Stored encrypted; never returned.",
+      example: { authorization: "Bearer upstream-token" },
+    }),
+    timeout_ms: z.number().int().min(100).max(900_000).optional(),
+  })
+  .openapi("CreateServer");
+
+const UpdateServer = z
+  .strictObject({
+    url: z.string().max(2_048).optional(),
+    description: z.string().max(500).nullable().optional(),
+    headers: credentialHeadersSchema
+      .nullable()
+      .optional()
+      .openapi({ description: "Replaces all headers; null removes them." }),
+    timeout_ms: z.number().int().min(100).max(900_000).nullable().optional(),
+  })
+  .refine((patch) => Object.keys(patch).length > 0, "name at least one field to change")
+  .openapi("UpdateServer");
+
+const Server = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    url: z.string(),
+    description: z.string().nullable(),
+    credential_headers: z
+      .array(z.string())
+      .openapi({ description: "Names of the stored credential headers." }),
+    timeout_ms: z.number().int().nullable(),
+    created_by: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Server");
+
+const NameParam = z.object({ name: ServerName.openapi({ param: { name: "name", in: "path" } }) });
+
+function toApi(row: ServerRow): z.infer<typeof Server> {
+  return {
+    id: row.id,
+    name: row.name,
+    url: row.url,
+    description: row.description,
+    credential_headers: JSON.parse(row.credentialHeaderNames) as string[],
+    timeout_ms: row.timeoutMs,
+    created_by: row.createdBy,
+    created_at: new Date(row.createdAt).toISOString(),
+    updated_at: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+function checkedUrl(raw: string, config: AppEnv["Variables"]["config"]): string {
+  const checked = checkUpstreamUrl(raw, {
+    allowPrivate: config.allowPrivateUpstreams,
+    allowHttp: config.allowHttpUpstreams,
+  });
+  if (!checked.ok) throw new GatewayError(400, "invalid_upstream_url", checked.problem);
+  return checked.url.href;
+}
+
+function notFound(name: string): GatewayError {
+  return new GatewayError(404, "server_not_found", `No server named '${name}' is registered for your team.`);
+}
+
+export const serversApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+serversApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    middleware: [requireRole("viewer")] as const,
+    responses: {
+      200: {
+        description: "The team's servers, by name.",
+        content: { "application/json": { schema: z.object({ items: z.array(Server) }) } },
+      },
+    },
+  }),
+  async (c) => {
+    const rows = await listServers(database(c.env), c.get("identity").team);
+    return c.json({ items: rows.map(toApi) }, 200);
+  },
+);
+
+serversApi.openapi(
+  createRoute({
+    method: "post",
+    path: "/",
+    middleware: [requireRole("admin")] as const,
+    request: { body: { required: true, content: { "application/json": { schema: CreateServer } } } },
+    responses: {
+      201: { description: "Registered.", content: { "application/json": { schema: Server } } },
+    },
+  }),
+  async (c) => {
+    const input = c.req.valid("json");
+    const { team, subject } = c.get("identity");
+    const config = c.get("config");
+    const id = randomId("srv_");
+    const now = Date.now();
+    const headers = input.headers ?? {};
+    const row: ServerRow = {
+      id,
+      team,
+      name: input.name,
+      url: checkedUrl(input.url, config),
+      description: input.description ?? null,
+      credentialsSealed:
+        Object.keys(headers).length > 0 ? await sealCredentials(config.encryptionKey, id, headers) : null,
+      credentialHeaderNames: JSON.stringify(Object.keys(headers).sort()),
+      timeoutMs: input.timeout_ms ?? null,
+      createdBy: subject,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!(await insertServer(database(c.env), row))) {
+      throw new GatewayError(409, "server_exists", `Your team already has a server named '${input.name}'.`);
+    }
+    forgetUpstream(team, row.name);
+    return c.json(toApi(row), 201, { Location: `/api/v1/servers/${row.name}` });
+  },
+);
+
+serversApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/{name}",
+    middleware: [requireRole("viewer")] as const,
+    request: { params: NameParam },
+    responses: { 200: { description: "The server.", content: { "application/json": { schema: Server } } } },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const row = await findServer(database(c.env), c.get("identity").team, name);
+    if (!row) throw notFound(name);
+    return c.json(toApi(row), 200);
+  },
+);
+
+serversApi.openapi(
+  createRoute({
+    method: "patch",
+    path: "/{name}",
+    middleware: [requireRole("admin")] as const,
+    request: {
+      params: NameParam,
+      body: { required: true, content: { "application/json": { schema: UpdateServer } } },
+    },
+    responses: { 200: { description: "Updated.", content: { "application/json": { schema: Server } } } },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const patch = c.req.valid("json");
+    const { team } = c.get("identity");
+    const config = c.get("config");
+    const db = database(c.env);
+    const row = await findServer(db, team, name);
+    if (!row) throw notFound(name);
+    const next: ServerRow = { ...row, updatedAt: Date.now() };
+    if (patch.url !== undefined) next.url = checkedUrl(patch.url, config);
+    if (patch.description !== undefined) next.description = patch.description;
+    if (patch.timeout_ms !== undefined) next.timeoutMs = patch.timeout_ms;
+    if (patch.headers !== undefined) {
+      const headers = patch.headers ?? {};
+      next.credentialsSealed =
+        Object.keys(headers).length > 0 ? await sealCredentials(config.encryptionKey, row.id, headers) : null;
+      next.credentialHeaderNames = JSON.stringify(Object.keys(headers).sort());
+    }
+    await replaceServer(db, next);
+    forgetUpstream(team, name);
+    return c.json(toApi(next), 200);
+  },
+);
+
+serversApi.openapi(
+  createRoute({
+    method: "delete",
+    path: "/{name}",
+    middleware: [requireRole("admin")] as const,
+    request: { params: NameParam },
+    responses: { 204: { description: "Deleted." } },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const { team } = c.get("identity");
+    if (!(await deleteServer(database(c.env), team, name))) throw notFound(name);
+    forgetUpstream(team, name);
+    return c.body(null, 204);
+  },
+);
