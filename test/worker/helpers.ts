@@ -1,0 +1,163 @@
+// Helpers for Worker tests: tokens, API calls and MCP exchanges against the Worker's own fetch handler.
+import { SELF } from "cloudflare:test";
+import { importJWK, type JWTPayload, SignJWT } from "jose";
+import { inject } from "vitest";
+import { TEST_JWT_SECRET } from "../test-secrets.ts";
+import "./provided-context.ts";
+
+export const GATEWAY = "https://gateway.test";
+export const ISSUER = "helmet";
+export const AUDIENCE = "helmet-gateway";
+
+export interface TokenOptions {
+  sub?: string;
+  team?: string;
+  roles?: string[];
+  alg?: "HS256" | "RS256" | "ES256" | "EdDSA";
+  claims?: JWTPayload;
+  issuer?: string;
+  audience?: string;
+  expiresIn?: string | number;
+  secret?: string;
+}
+
+export async function mintToken(options: TokenOptions = {}): Promise<string> {
+  const alg = options.alg ?? "HS256";
+  const jwt = new SignJWT({
+    team: options.team ?? "acme",
+    roles: options.roles ?? ["admin"],
+    ...options.claims,
+  })
+    .setSubject(options.sub ?? "alice")
+    .setIssuer(options.issuer ?? ISSUER)
+    .setAudience(options.audience ?? AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? "1h");
+  if (alg === "HS256") {
+    return jwt.setProtectedHeader({ alg }).sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
+  }
+  const key = inject("signingKeys")[alg];
+  return jwt.setProtectedHeader({ alg, kid: key.kid }).sign(await importJWK(key.privateJwk, alg));
+}
+
+export function probeUrl(path = "/mcp"): string {
+  return `${inject("probeUrl")}${path}`;
+}
+
+export async function api(
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return SELF.fetch(`${GATEWAY}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+export async function registerServer(
+  token: string,
+  name: string,
+  url: string,
+  extra: Record<string, unknown> = {},
+) {
+  const response = await api("POST", "/api/v1/servers", token, { name, url, ...extra });
+  if (response.status !== 201)
+    throw new Error(`registering ${name} failed: ${response.status} ${await response.text()}`);
+  return response.json<{ id: string; name: string }>();
+}
+
+export const MCP_ACCEPT = "application/json, text/event-stream";
+
+export function mcpPost(
+  server: string,
+  token: string | null,
+  body: unknown,
+  options: { sessionId?: string; headers?: Record<string, string>; raw?: BodyInit } = {},
+): Promise<Response> {
+  return SELF.fetch(`${GATEWAY}/mcp/${server}`, {
+    method: "POST",
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      "content-type": "application/json",
+      accept: MCP_ACCEPT,
+      ...(options.sessionId ? { "mcp-session-id": options.sessionId } : {}),
+      ...options.headers,
+    },
+    body: options.raw ?? JSON.stringify(body),
+  });
+}
+
+export const INITIALIZE = {
+  jsonrpc: "2.0",
+  id: 0,
+  method: "initialize",
+  params: {
+    protocolVersion: "2025-06-18",
+    capabilities: {},
+    clientInfo: { name: "worker-test", version: "1.2.3" },
+  },
+};
+
+/** Opens an MCP session through the gateway and returns its Mcp-Session-Id. */
+export async function initialize(server: string, token: string): Promise<string> {
+  const response = await mcpPost(server, token, INITIALIZE);
+  if (response.status !== 200)
+    throw new Error(`initialize failed: ${response.status} ${await response.text()}`);
+  await response.text();
+  const sessionId = response.headers.get("mcp-session-id");
+  if (!sessionId) throw new Error("initialize returned no session id");
+  const ack = await mcpPost(
+    server,
+    token,
+    { jsonrpc: "2.0", method: "notifications/initialized" },
+    { sessionId },
+  );
+  await ack.text();
+  return sessionId;
+}
+
+/** The JSON-RPC messages in a response, whether it came as JSON or as an SSE stream. */
+export async function messagesOf(response: Response): Promise<Array<Record<string, unknown>>> {
+  const text = await response.text();
+  if (!(response.headers.get("content-type") ?? "").includes("text/event-stream")) {
+    return text ? [JSON.parse(text)] : [];
+  }
+  return text
+    .split(/\r?\n\r?\n/)
+    .map((event) =>
+      event
+        .split(/\r?\n/)
+        .filter((line) => line.startsWith("data:"))
+        .map((line) => line.slice(5).trimStart())
+        .join("\n"),
+    )
+    .filter((data) => data.length > 0)
+    .map((data) => JSON.parse(data));
+}
+
+/** Calls a tool in an open session and returns the JSON-RPC response message. */
+export async function callTool(
+  server: string,
+  token: string,
+  sessionId: string,
+  name: string,
+  args: object = {},
+  id = 1,
+) {
+  const response = await mcpPost(
+    server,
+    token,
+    { jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } },
+    { sessionId, headers: { "mcp-protocol-version": "2025-06-18" } },
+  );
+  const messages = await messagesOf(response);
+  return { response, message: messages.find((m) => m.id === id) };
+}
