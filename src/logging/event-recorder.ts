@@ -116,26 +116,29 @@ export class EventRecorder {
     this.#scheduleFlush();
   }
 
-  /** The gateway refused the client's message(s) itself; nothing went upstream. */
-  rejected(
+  /**
+   * The exchange failed at the gateway: `rejected` when the gateway refused the client's message(s) itself,
+   * `upstream_error` when the upstream could not be reached, timed out or failed.
+   */
+  failed(
     messages: readonly JsonRpcMessage[],
     at: number,
-    code: number,
-    reason: string,
+    status: "rejected" | "upstream_error",
+    failure: { jsonRpcCode: number; code: string },
     bodyBytes: number,
   ): void {
-    this.#closeWith(messages, at, "rejected", code, reason, bodyBytes);
-  }
-
-  /** Upstream could not be reached, timed out or failed; the client got a gateway error. */
-  upstreamFailed(
-    messages: readonly JsonRpcMessage[],
-    at: number,
-    code: number,
-    reason: string,
-    bodyBytes: number,
-  ): void {
-    this.#closeWith(messages, at, "upstream_error", code, reason, bodyBytes);
+    const list: readonly (JsonRpcMessage | null)[] = messages.length > 0 ? messages : [null];
+    for (const message of list) {
+      if (message && isRequest(message)) this.#open.delete(keyOf(message.id));
+      const row = this.#row(message, "client_to_server", at, {
+        status,
+        bytesIn: list.length === 1 ? bodyBytes : 0,
+      });
+      row.errorCode = failure.jsonRpcCode;
+      row.latencyMs = 0;
+      row.result = { reason: failure.code };
+      this.#rows.push(row);
+    }
   }
 
   /** Files this exchange's events under a session (one an initialize is opening). */
@@ -160,28 +163,6 @@ export class EventRecorder {
     this.#open.clear();
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#ctx.waitUntil(this.#flush(at));
-  }
-
-  #closeWith(
-    messages: readonly JsonRpcMessage[],
-    at: number,
-    status: EventStatus,
-    code: number,
-    reason: string,
-    bodyBytes: number,
-  ): void {
-    const list: readonly (JsonRpcMessage | null)[] = messages.length > 0 ? messages : [null];
-    for (const message of list) {
-      this.#open.delete(message && isRequest(message) ? keyOf(message.id) : "");
-      const row = this.#row(message, "client_to_server", at, {
-        status,
-        bytesIn: list.length === 1 ? bodyBytes : 0,
-      });
-      row.errorCode = code;
-      row.latencyMs = 0;
-      row.result = { reason };
-      this.#rows.push(row);
-    }
   }
 
   #row(

@@ -199,8 +199,8 @@ function recordFailure(
   bodyBytes: number,
 ): never {
   if (error instanceof GatewayError) {
-    const record = error.status >= 502 ? recorder.upstreamFailed : recorder.rejected;
-    record.call(recorder, messages, Date.now(), error.jsonRpcCode, error.code, bodyBytes);
+    const status = error.status >= 502 ? "upstream_error" : "rejected";
+    recorder.failed(messages, Date.now(), status, error, bodyBytes);
   }
   recorder.finish(Date.now());
   throw error;

@@ -1,7 +1,7 @@
 // Keeps a client's session alive when its upstream loses state (a restart, an eviction): the gateway opens a new
 // upstream session with the client's original initialize params and carries on, so the client never sees a
 // stuck session. The database is read only on this rare path; the hot path trusts the sealed session id.
-import { errorResponse, isErrorResponse, type JsonRpcMessage, parseMessage } from "../core/jsonrpc.ts";
+import { isErrorResponse, type JsonRpcMessage, parseMessage } from "../core/jsonrpc.ts";
 import { McpHeader, Method } from "../core/mcp.ts";
 import { SseParser } from "../core/sse.ts";
 import { database } from "../db/client.ts";
@@ -215,9 +215,4 @@ function safeJson(text: string): unknown {
   } catch {
     return null;
   }
-}
-
-/** The JSON-RPC error body a client gets when its session is gone for good. */
-export function sessionNotFoundBody(requestId: string | number | null) {
-  return errorResponse(requestId, -32001, "Session not found: initialize a new session.");
 }

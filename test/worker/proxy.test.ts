@@ -1,5 +1,5 @@
-import { SELF } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { env, SELF } from "cloudflare:test";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import {
   api,
   callTool,
@@ -23,6 +23,29 @@ beforeAll(async () => {
   });
   await registerServer(admin, "stateless", probeUrl("/mcp-stateless"));
 });
+
+const sessionCount = async () =>
+  (
+    await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE initialize_params IS NOT NULL").first<{
+      n: number;
+    }>()
+  )?.n ?? 0;
+
+/**
+ * Opens a session and waits (bounded) until the gateway has written its record: records are written off the
+ * response path, and recovering a lost upstream session needs them.
+ */
+async function initializeRecorded(server: string): Promise<string> {
+  const before = await sessionCount();
+  const session = await initialize(server, admin);
+  await vi.waitFor(
+    async () => {
+      if ((await sessionCount()) <= before) throw new Error("session not recorded yet");
+    },
+    { timeout: 5_000, interval: 20 },
+  );
+  return session;
+}
 
 /** The JSON-RPC error body the gateway answers with. */
 async function rpcError(response: Response) {
@@ -143,8 +166,7 @@ describe("sessions", () => {
   });
 
   it("re-initialises an upstream that lost the session, so the client's session keeps working", async () => {
-    const session = await initialize("probe", admin);
-    await SELF.fetch(`${GATEWAY}/api/v1/logs`, { headers: { authorization: `Bearer ${admin}` } }); // let logging settle
+    const session = await initializeRecorded("probe");
     await fetch(probeUrl("/forget-sessions"), { method: "POST" });
     const { response, message } = await callTool("probe", admin, session, "sleep", { ms: 0 }, 11);
     expect(response.status).toBe(200);
@@ -152,6 +174,31 @@ describe("sessions", () => {
     // And again: the replacement upstream session is remembered.
     const again = await callTool("probe", admin, session, "sleep", { ms: 0 }, 12);
     expect(again.message).toMatchObject({ id: 12 });
+  });
+
+  it("also recovers from the 400 'No valid session ID' that SDK-example servers send", async () => {
+    await registerServer(admin, "probe-400", probeUrl("/mcp-lost-400"));
+    const session = await initializeRecorded("probe-400");
+    await fetch(probeUrl("/forget-sessions"), { method: "POST" });
+    const { response, message } = await callTool("probe-400", admin, session, "sleep", { ms: 0 }, 13);
+    expect(response.status).toBe(200);
+    expect(message).toMatchObject({ id: 13, result: { content: [{ text: "slept 0 ms" }] } });
+  });
+
+  it("answers 404 when a lost session cannot be recovered, so the client re-initialises cleanly", async () => {
+    const session = await initialize("probe", admin);
+    await fetch(probeUrl("/forget-sessions"), { method: "POST" });
+    await env.DB.prepare("DELETE FROM sessions").run();
+    const response = await mcpPost(
+      "probe",
+      admin,
+      { jsonrpc: "2.0", id: 14, method: "tools/list" },
+      { sessionId: session },
+    );
+    expect(response.status).toBe(404);
+    expect(await rpcError(response)).toMatchObject({ id: 14, error: { code: -32001 } });
+    // A fresh initialize works at once.
+    expect(await initialize("probe", admin)).toMatch(/^1\./);
   });
 
   it("ends a session on DELETE; later requests get 404, not a resurrected session", async () => {
