@@ -60,7 +60,10 @@ const roles = values.roles
   .map((role) => role.trim())
   .filter(Boolean);
 
-const token = await new SignJWT({ team: values.team, roles })
+const teamClaim = devVars.JWT_TEAM_CLAIM || wranglerVar("JWT_TEAM_CLAIM") || "team";
+const rolesClaim = devVars.JWT_ROLES_CLAIM || wranglerVar("JWT_ROLES_CLAIM") || "roles";
+
+const token = await new SignJWT({ [teamClaim]: values.team, [rolesClaim]: roles })
   .setProtectedHeader({ alg: "HS256", typ: "JWT" })
   .setSubject(values.sub)
   .setIssuer(issuer)

@@ -12,6 +12,15 @@ import { logsApi } from "./logging/logs-api.ts";
 import { mcpRoutes } from "./proxy/mcp-routes.ts";
 import { serversApi } from "./registry/servers-api.ts";
 
+/** Stable codes for errors Hono raises itself (for example a JSON body that does not parse). */
+const HTTP_ERROR_CODES: Record<number, string> = {
+  400: "bad_request",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "body_too_large",
+  415: "unsupported_media_type",
+};
+
 /** Renders any error as the JSON its route speaks: a JSON-RPC error under /mcp/, the REST error shape elsewhere. */
 function renderError(error: Error, c: { req: { path: string } }): Response {
   let failure: GatewayError;
@@ -27,7 +36,11 @@ function renderError(error: Error, c: { req: { path: string } }): Response {
       },
     );
   } else if (error instanceof HTTPException && error.status < 500) {
-    failure = new GatewayError(error.status, "bad_request", error.message || "Bad request.");
+    failure = new GatewayError(
+      error.status,
+      HTTP_ERROR_CODES[error.status] ?? `http_${error.status}`,
+      error.message || "Bad request.",
+    );
   } else {
     failure = new GatewayError(500, "internal_error", "The gateway failed to handle this request.", {
       detail: error.stack ?? String(error),

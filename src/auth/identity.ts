@@ -13,15 +13,28 @@ export interface Identity {
   roles: readonly string[];
 }
 
-export type IdentityResult = { ok: true; identity: Identity } | { ok: false; detail: string };
+export type IdentityResult =
+  | { ok: true; identity: Identity }
+  | {
+      ok: false;
+      /** For the caller. */
+      message: string;
+      /** For the operator's log. */
+      detail: string;
+    };
 
 export function identityFromClaims(claims: JWTPayload, settings: JwtSettings): IdentityResult {
   const subject = claims.sub;
-  if (typeof subject !== "string" || subject === "")
-    return { ok: false, detail: "the token has no sub claim" };
+  if (typeof subject !== "string" || subject === "") {
+    return { ok: false, message: "The access token has no subject.", detail: "the token has no sub claim" };
+  }
   const team = claims[settings.teamClaim];
   if (typeof team !== "string" || team === "") {
-    return { ok: false, detail: `the token has no "${settings.teamClaim}" claim naming the caller's team` };
+    return {
+      ok: false,
+      message: "The access token does not name a team.",
+      detail: `the token has no "${settings.teamClaim}" claim naming the caller's team`,
+    };
   }
   return { ok: true, identity: { subject, team, roles: rolesOf(claims[settings.rolesClaim]) } };
 }

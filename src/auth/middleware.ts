@@ -55,10 +55,10 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     }
     const identity = identityFromClaims(verified.claims, config.jwt);
     if (!identity.ok) {
-      throw new GatewayError(403, "forbidden", "The access token does not name a team.", {
+      throw new GatewayError(403, "forbidden", identity.message, {
         detail: identity.detail,
         headers: {
-          "WWW-Authenticate": challenge(c, { code: "insufficient_scope", description: "no team claim" }),
+          "WWW-Authenticate": challenge(c, { code: "insufficient_scope", description: identity.message }),
         },
       });
     }

@@ -1,5 +1,6 @@
 // OAuth 2.0 Protected Resource Metadata (RFC 9728), which MCP clients read to find where to get a token.
 import { Hono } from "hono";
+import { cors } from "hono/cors";
 import type { AppEnv } from "../app-env.ts";
 
 const WELL_KNOWN = "/.well-known/oauth-protected-resource";
@@ -12,6 +13,11 @@ export function resourceMetadataUrl(requestUrl: string): string {
 }
 
 export const protectedResourceRoutes = new Hono<AppEnv>();
+
+// The metadata is public and carries no credentials: any origin may read it (browser MCP clients discover
+// their authorization server from it).
+protectedResourceRoutes.use(WELL_KNOWN, cors({ origin: "*", allowMethods: ["GET"] }));
+protectedResourceRoutes.use(`${WELL_KNOWN}/*`, cors({ origin: "*", allowMethods: ["GET"] }));
 
 function metadata(resource: string, authorizationServers: string[]) {
   return {

@@ -27,7 +27,12 @@ export interface WaitUntil {
 }
 
 export type Direction = "client_to_server" | "server_to_client";
-export type EventStatus = "ok" | "error" | "rejected" | "upstream_error" | "incomplete";
+/**
+ * ok / error: the response passed (a JSON-RPC result / error). rejected: the gateway refused the message.
+ * upstream_error: the upstream failed or was unreachable. incomplete: the stream broke before the response.
+ * uninspected: the response passed whole but was too large for the gateway to inspect.
+ */
+export type EventStatus = "ok" | "error" | "rejected" | "upstream_error" | "incomplete" | "uninspected";
 
 export interface ExchangeScope {
   team: string;
@@ -151,12 +156,17 @@ export class EventRecorder {
     this.#sessionStart = start;
   }
 
-  /** Ends the exchange: requests still open are incomplete. Schedules the final write. */
-  finish(at: number): void {
+  /**
+   * Ends the exchange and schedules the final write. Requests still open had no response the gateway could read:
+   * `uninspected` when the body passed whole (too large to inspect), `incomplete` when the stream broke.
+   */
+  finish(at: number, stream: { complete: boolean; bytes: number } = { complete: true, bytes: 0 }): void {
     if (this.#finished) return;
     this.#finished = true;
     for (const { row } of this.#open.values()) {
-      row.status = "incomplete";
+      row.status = stream.complete ? "uninspected" : "incomplete";
+      // The bytes of a response the gateway could not read are still the bytes the request cost.
+      if (this.#open.size === 1) row.bytesOut = Math.max(row.bytesOut, stream.bytes);
       row.latencyMs = Math.max(0, at - row.ts);
       this.#rows.push(row);
     }
@@ -201,12 +211,16 @@ export class EventRecorder {
     };
   }
 
+  /** Long streams write as they go: at once past FLUSH_AT_ROWS, otherwise within FLUSH_AFTER_MS. */
   #scheduleFlush(): void {
-    if (this.#finished || this.#timer !== null) return;
+    if (this.#finished) return;
     if (this.#rows.length >= FLUSH_AT_ROWS) {
+      if (this.#timer !== null) clearTimeout(this.#timer);
+      this.#timer = null;
       this.#ctx.waitUntil(this.#flush(Date.now()));
       return;
     }
+    if (this.#timer !== null) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#ctx.waitUntil(this.#flush(Date.now()));

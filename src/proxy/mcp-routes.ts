@@ -40,10 +40,11 @@ type McpContext = Context<AppEnv, "/:server">;
 /** JSON-RPC code the MCP SDK uses for "session not found". */
 const SESSION_NOT_FOUND = -32001;
 
-function sessionNotFound(requestId: JsonRpcMessage | undefined): GatewayError {
+/** 404 for a session the caller cannot use; it answers `message` when that is a request. */
+function sessionNotFound(message?: JsonRpcMessage): GatewayError {
   return new GatewayError(404, "session_not_found", "Session not found: initialize a new session.", {
     jsonRpcCode: SESSION_NOT_FOUND,
-    requestId: requestId && isRequest(requestId) ? requestId.id : null,
+    requestId: message && isRequest(message) ? message.id : null,
   });
 }
 
@@ -72,12 +73,19 @@ function ownerOf(c: McpContext, upstream: Upstream): SessionOwner {
   return { team, subject, serverId: upstream.serverId };
 }
 
-/** The caller's session from Mcp-Session-Id: null when absent; 404 when it is not the caller's or has ended. */
-async function sessionOf(c: McpContext, upstream: Upstream): Promise<GatewaySession | null> {
+/**
+ * The caller's session from Mcp-Session-Id: null when absent; 404 (answering `message`) when it is not the
+ * caller's or has ended.
+ */
+async function sessionOf(
+  c: McpContext,
+  upstream: Upstream,
+  message?: JsonRpcMessage,
+): Promise<GatewaySession | null> {
   const token = c.req.header(McpHeader.SessionId);
   if (token === undefined) return null;
   const session = await openSessionToken(c.get("config").encryptionKey, ownerOf(c, upstream), token);
-  if (!session || isSessionEnded(session.id)) throw sessionNotFound(undefined);
+  if (!session || isSessionEnded(session.id)) throw sessionNotFound(message);
   return session;
 }
 
@@ -103,8 +111,8 @@ async function forward(
   if (!session || upstreamSessionId === null) return response;
   const check = await checkLostSession(response);
   if (!check.lost) return check.response;
-  const replacement = await recoverUpstreamSession(c.env, upstream, session, upstreamSessionId, timeoutMs);
-  if (replacement === null) {
+  const recovery = await recoverUpstreamSession(c.env, upstream, session, upstreamSessionId, timeoutMs);
+  if (!recovery.recovered) {
     markSessionEnded(session.id);
     throw sessionNotFound(firstMessage);
   }
@@ -114,7 +122,7 @@ async function forward(
   return callUpstream(upstream, {
     ...options,
     clientHeaders: headers,
-    upstreamSessionId: replacement,
+    upstreamSessionId: recovery.upstreamSessionId,
     timeoutMs,
   });
 }
@@ -187,7 +195,7 @@ function relay(
     },
     c.get("config").maxBodyBytes,
   );
-  c.executionCtx.waitUntil(observed.done.then(() => recorder.finish(Date.now())));
+  c.executionCtx.waitUntil(observed.done.then((end) => recorder.finish(Date.now(), end)));
   return new Response(observed.body, { status: response.status, headers });
 }
 
@@ -226,7 +234,7 @@ mcpRoutes.post("/:server", async (c) => {
     const initialize =
       messages.length === 1 && first && isRequest(first) && first.method === Method.Initialize ? first : null;
     // An initialize opens a new session, whatever session id the client still holds.
-    const session = initialize ? null : await sessionOf(c, upstream);
+    const session = initialize ? null : await sessionOf(c, upstream, first);
     const sessionId = session?.id ?? (initialize ? newSessionId() : null);
     if (sessionId) recorder.useSession(sessionId);
     recorder.clientMessages(messages, body.byteLength, startedAt);
@@ -281,11 +289,12 @@ mcpRoutes.post("/:server", async (c) => {
 
 mcpRoutes.get("/:server", async (c) => {
   const upstream = await upstreamFor(c);
-  requireAccept(c.req.header("accept"), ["text/event-stream"]);
-  protocolVersionOf(c.req.header(McpHeader.ProtocolVersion));
-  const session = await sessionOf(c, upstream);
-  const recorder = recorderFor(c, upstream, session?.id ?? null);
+  const recorder = recorderFor(c, upstream, null);
   try {
+    requireAccept(c.req.header("accept"), ["text/event-stream"]);
+    protocolVersionOf(c.req.header(McpHeader.ProtocolVersion));
+    const session = await sessionOf(c, upstream);
+    if (session) recorder.useSession(session.id);
     const response = await forward(c, upstream, session, {
       method: "GET",
       accept: ACCEPT_SSE,

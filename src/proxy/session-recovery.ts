@@ -16,7 +16,10 @@ import { ACCEPT_POST, callUpstream } from "./upstream-call.ts";
 const MAX_REMEMBERED = 10_000;
 const replacedUpstreamSessions = new Map<string, string | null>();
 const endedSessions = new Set<string>();
-const recoveriesInFlight = new Map<string, Promise<string | null>>();
+/** The outcome of a recovery: the upstream session id to use now (null for an upstream that issues none). */
+export type Recovery = { recovered: true; upstreamSessionId: string | null } | { recovered: false };
+
+const recoveriesInFlight = new Map<string, Promise<Recovery>>();
 
 function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
   map.delete(key);
@@ -88,9 +91,9 @@ async function boundedText(response: Response, limit: number): Promise<string> {
 }
 
 /**
- * Gives the session a working upstream session again and returns its id, or null when the session cannot be
- * recovered (it ended, the gateway never recorded it, or the upstream refuses to initialise): the client then
- * gets a clean 404 and re-initialises. Concurrent recoveries of one session in an isolate share one attempt.
+ * Gives the session a working upstream session again. It cannot be recovered when it ended, the gateway never
+ * recorded it, or the upstream refuses to initialise: the client then gets a clean 404 and re-initialises.
+ * Concurrent recoveries of one session in an isolate share one attempt.
  */
 export function recoverUpstreamSession(
   env: Env,
@@ -98,7 +101,7 @@ export function recoverUpstreamSession(
   session: GatewaySession,
   lostUpstreamSessionId: string | null,
   timeoutMs: number,
-): Promise<string | null> {
+): Promise<Recovery> {
   const inFlight = recoveriesInFlight.get(session.id);
   if (inFlight) return inFlight;
   const attempt = recover(env, upstream, session, lostUpstreamSessionId, timeoutMs).finally(() =>
@@ -114,21 +117,20 @@ async function recover(
   session: GatewaySession,
   lost: string | null,
   timeoutMs: number,
-): Promise<string | null> {
+): Promise<Recovery> {
   const db = database(env);
   const record = await sessionForRecovery(db, session.id);
-  if (!record || record.endedAt !== null) return null;
+  if (!record || record.endedAt !== null || !record.initializeParams) return { recovered: false };
   if (record.upstreamSessionId !== null && record.upstreamSessionId !== lost) {
     // Another isolate already recovered this session.
     remember(replacedUpstreamSessions, session.id, record.upstreamSessionId);
-    return record.upstreamSessionId;
+    return { recovered: true, upstreamSessionId: record.upstreamSessionId };
   }
-  if (!record.initializeParams) return null;
   const replacement = await reinitialize(upstream, JSON.parse(record.initializeParams) as unknown, timeoutMs);
-  if (replacement === undefined) return null;
+  if (replacement === undefined) return { recovered: false };
   await setUpstreamSession(db, session.id, replacement);
   remember(replacedUpstreamSessions, session.id, replacement);
-  return replacement;
+  return { recovered: true, upstreamSessionId: replacement };
 }
 
 /** Runs initialize + notifications/initialized upstream; the new session id, or undefined on failure. */

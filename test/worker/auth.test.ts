@@ -103,6 +103,13 @@ describe("access tokens", () => {
     );
   });
 
+  it("refuses a token with an empty subject, saying so", async () => {
+    const response = await api("GET", "/api/v1/servers", await mintToken({ sub: "" }));
+    expect([401, 403]).toContain(response.status);
+    const message = (await response.json<{ error: { message: string } }>()).error.message;
+    expect(message).not.toContain("team");
+  });
+
   it("reads roles from a space-separated string claim", async () => {
     const token = await mintToken({ claims: { roles: "viewer admin" } });
     const response = await api("POST", "/api/v1/servers", token, { name: "spaced", url: probeUrl() });
@@ -135,7 +142,11 @@ describe("protected resource metadata", () => {
     const root = await api("GET", "/.well-known/oauth-protected-resource", null);
     expect(root.status).toBe(200);
     expect(await root.json()).toMatchObject({ resource: GATEWAY, bearer_methods_supported: ["header"] });
-    const scoped = await api("GET", "/.well-known/oauth-protected-resource/mcp/everything", null);
+    const scoped = await api("GET", "/.well-known/oauth-protected-resource/mcp/everything", null, undefined, {
+      origin: "https://any-client.example",
+    });
     expect(await scoped.json()).toMatchObject({ resource: `${GATEWAY}/mcp/everything` });
+    // Public metadata: a browser client on any origin may read it.
+    expect(scoped.headers.get("access-control-allow-origin")).toBe("*");
   });
 });

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { api, callTool, initialize, mcpPost, mintToken, probeUrl, registerServer } from "./helpers.ts";
 
@@ -97,6 +97,26 @@ describe("/api/v1/logs", () => {
     });
     const failed = await logsUntil("?server=gone", (p) => p.items.length > 0);
     expect(failed.items[0]).toMatchObject({ status: "upstream_error", method: "initialize" });
+  });
+
+  it("marks a response too large to inspect as uninspected, not incomplete", async () => {
+    const session = await initialize("probe", admin);
+    const { response } = await callTool("probe", admin, session, "blob", { bytes: 5 * 1024 * 1024 }, 41);
+    expect(response.status).toBe(200);
+    const page = await logsUntil("?tool=blob", (p) => p.items.length === 1);
+    expect(page.items[0]).toMatchObject({ status: "uninspected" });
+    expect(page.items[0]?.bytes_out).toBeGreaterThan(5 * 1024 * 1024);
+  });
+
+  it("records a refused GET stream", async () => {
+    await SELF.fetch("https://gateway.test/mcp/probe", {
+      headers: { authorization: `Bearer ${admin}`, accept: "text/event-stream", "mcp-session-id": "1.bogus" },
+    });
+    const page = await logsUntil("?server=probe", (p) => p.items.some((i) => i.error_code === -32001));
+    expect(page.items.find((i) => i.error_code === -32001)).toMatchObject({
+      status: "rejected",
+      method: null,
+    });
   });
 
   it("filters by server, subject, method, session and time, newest first", async () => {

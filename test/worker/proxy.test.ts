@@ -130,7 +130,7 @@ describe("sessions", () => {
     );
     expect(response.status).toBe(404);
     expect(await rpcError(response)).toMatchObject({
-      id: null,
+      id: 3,
       error: { code: -32001, data: { code: "session_not_found" } },
     });
     // The owner's session is unharmed.
