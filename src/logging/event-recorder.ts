@@ -30,9 +30,17 @@ export type Direction = "client_to_server" | "server_to_client";
 /**
  * ok / error: the response passed (a JSON-RPC result / error). rejected: the gateway refused the message.
  * upstream_error: the upstream failed or was unreachable. incomplete: the stream broke before the response.
- * uninspected: the response passed whole but was too large for the gateway to inspect.
+ * uninspected: the response passed whole but was too large for the gateway to inspect. cancelled: the client
+ * cancelled the request before its response.
  */
-export type EventStatus = "ok" | "error" | "rejected" | "upstream_error" | "incomplete" | "uninspected";
+export type EventStatus =
+  | "ok"
+  | "error"
+  | "rejected"
+  | "upstream_error"
+  | "incomplete"
+  | "uninspected"
+  | "cancelled";
 
 export interface ExchangeScope {
   team: string;
@@ -99,10 +107,13 @@ export class EventRecorder {
         }
       }
     }
-    if (!("method" in message) && message.id !== null) {
-      const open = this.#open.get(keyOf(message.id));
-      if (open) {
-        this.#open.delete(keyOf(message.id));
+    if (!("method" in message)) {
+      // An error with a null id answers the only request of an exchange (the upstream could not read its id).
+      const lone = this.#open.size === 1 ? this.#open.keys().next().value : undefined;
+      const key = message.id !== null ? keyOf(message.id) : isErrorResponse(message) ? lone : undefined;
+      const open = key !== undefined ? this.#open.get(key) : undefined;
+      if (open && key !== undefined) {
+        this.#open.delete(key);
         const row = open.row;
         row.bytesOut += bytes;
         row.latencyMs = Math.max(0, at - row.ts);
@@ -144,6 +155,23 @@ export class EventRecorder {
       row.result = { reason: failure.code };
       this.#rows.push(row);
     }
+  }
+
+  /** The client cancelled an open request: it is logged as cancelled now. False when it is not open here. */
+  cancelled(requestId: RequestId, at: number): boolean {
+    const open = this.#open.get(keyOf(requestId));
+    if (!open) return false;
+    this.#open.delete(keyOf(requestId));
+    open.row.status = "cancelled";
+    open.row.latencyMs = Math.max(0, at - open.row.ts);
+    this.#rows.push(open.row);
+    this.#scheduleFlush();
+    return true;
+  }
+
+  /** True while some request of this exchange still waits for its response. */
+  get hasOpenRequests(): boolean {
+    return this.#open.size > 0;
   }
 
   /** Files this exchange's events under a session (one an initialize is opening). */

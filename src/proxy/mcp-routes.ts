@@ -3,13 +3,14 @@
 // streams, and record what passed, off the response path.
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
+import { isNotification, isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
 import { clientInfoOf, McpHeader, Method } from "../core/mcp.ts";
 import { database } from "../db/client.ts";
 import { GatewayError } from "../errors.ts";
 import { EventRecorder } from "../logging/event-recorder.ts";
 import { endSession } from "../logging/log-store.ts";
 import { resolveUpstream, type Upstream } from "../registry/upstream-resolver.ts";
+import { cancelInFlight, trackInFlight } from "./in-flight.ts";
 import {
   checkMessageHeaders,
   parseMessages,
@@ -174,12 +175,16 @@ function clientHeaders(upstreamResponse: Response): Headers {
   return headers;
 }
 
-/** Relays an upstream response body to the client while the recorder watches its messages. */
+/**
+ * Relays an upstream response body to the client while the recorder watches its messages. The requests it
+ * answers are tracked for their session, so a later notifications/cancelled can end the relay.
+ */
 function relay(
   c: McpContext,
   response: Response,
   headers: Headers,
   recorder: EventRecorder,
+  tracking: { sessionId: string | null; requests: readonly JsonRpcMessage[] },
   onMessage?: (message: JsonRpcMessage) => void,
 ): Response {
   if (!response.body) {
@@ -195,8 +200,53 @@ function relay(
     },
     c.get("config").maxBodyBytes,
   );
-  c.executionCtx.waitUntil(observed.done.then((end) => recorder.finish(Date.now(), end)));
+  const stopTracking =
+    tracking.sessionId === null
+      ? () => {}
+      : trackRequests(tracking.sessionId, tracking.requests, recorder, observed);
+  c.executionCtx.waitUntil(
+    observed.done.then((end) => {
+      stopTracking();
+      recorder.finish(Date.now(), end);
+    }),
+  );
   return new Response(observed.body, { status: response.status, headers });
+}
+
+/** How often a relay checks whether the client cancelled one of its requests. */
+const CANCELLATION_POLL_MS = 200;
+
+/**
+ * Tracks the requests a relay answers, and ends them (log row and stream) once the client cancels them. Returns
+ * the function that stops tracking.
+ */
+function trackRequests(
+  sessionId: string,
+  messages: readonly JsonRpcMessage[],
+  recorder: EventRecorder,
+  observed: { stop(): void },
+): () => void {
+  const entries = messages.filter(isRequest).map((request) => trackInFlight(sessionId, request.id));
+  if (entries.length === 0) return () => {};
+  const timer = setInterval(() => {
+    for (const { tracked } of entries) {
+      if (tracked.cancelled) recorder.cancelled(tracked.requestId, Date.now());
+    }
+    if (!recorder.hasOpenRequests) observed.stop();
+  }, CANCELLATION_POLL_MS);
+  return () => {
+    clearInterval(timer);
+    for (const entry of entries) entry.untrack();
+  };
+}
+
+/** Ends, in this isolate, the requests a notifications/cancelled names. */
+function applyCancellations(sessionId: string, messages: readonly JsonRpcMessage[]): void {
+  for (const message of messages) {
+    if (!isNotification(message) || message.method !== Method.Cancelled) continue;
+    const requestId = message.params?.requestId;
+    if (typeof requestId === "string" || typeof requestId === "number") cancelInFlight(sessionId, requestId);
+  }
 }
 
 /** Records a refusal or upstream failure for the exchange, then lets app.onError answer the client. */
@@ -238,6 +288,7 @@ mcpRoutes.post("/:server", async (c) => {
     const sessionId = session?.id ?? (initialize ? newSessionId() : null);
     if (sessionId) recorder.useSession(sessionId);
     recorder.clientMessages(messages, body.byteLength, startedAt);
+    if (session) applyCancellations(session.id, messages);
 
     const response = await forward(
       c,
@@ -254,7 +305,8 @@ mcpRoutes.post("/:server", async (c) => {
       recorder.finish(Date.now());
       return new Response(null, { status: 202 });
     }
-    if (!initialize || !sessionId || !response.ok) return relay(c, response, headers, recorder);
+    if (!initialize || !sessionId || !response.ok)
+      return relay(c, response, headers, recorder, { sessionId, requests: messages });
 
     const opened: GatewaySession = {
       id: sessionId,
@@ -266,7 +318,7 @@ mcpRoutes.post("/:server", async (c) => {
     );
     const { team, subject } = c.get("identity");
     const client = clientInfoOf(initialize.params);
-    return relay(c, response, headers, recorder, (message) => {
+    return relay(c, response, headers, recorder, { sessionId: null, requests: [] }, (message) => {
       if (!("result" in message) || message.id !== initialize.id) return;
       const negotiated = message.result.protocolVersion;
       recorder.sessionStarted({
@@ -301,7 +353,7 @@ mcpRoutes.get("/:server", async (c) => {
       clientHeaders: c.req.raw.headers,
     });
     await refuseUpstreamFailure(response, upstream, session !== null);
-    return relay(c, response, clientHeaders(response), recorder);
+    return relay(c, response, clientHeaders(response), recorder, { sessionId: null, requests: [] });
   } catch (error) {
     recordFailure(recorder, error, [], 0);
   }

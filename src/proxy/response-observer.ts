@@ -14,6 +14,8 @@ export interface StreamEnd {
 
 export interface ObservedBody {
   body: ReadableStream<Uint8Array>;
+  /** Ends the relay now: the client's stream closes and the upstream body is cancelled. */
+  stop(): void;
   /** Settles when the body has been fully passed on or has failed; never rejects. */
   done: Promise<StreamEnd>;
 }
@@ -94,7 +96,11 @@ export function observeBody(
     ? sseInspector(safeListener, maxInspectBytes)
     : jsonInspector(safeListener, maxInspectBytes);
   let bytes = 0;
+  let relayController: TransformStreamDefaultController<Uint8Array> | null = null;
   const relay = new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      relayController = controller;
+    },
     transform(chunk, controller) {
       controller.enqueue(chunk);
       bytes += chunk.byteLength;
@@ -108,5 +114,12 @@ export function observeBody(
     () => ({ bytes, complete: true }),
     () => ({ bytes, complete: false }),
   );
-  return { body: relay.readable, done };
+  const stop = () => {
+    try {
+      relayController?.terminate();
+    } catch {
+      // Already closed.
+    }
+  };
+  return { body: relay.readable, stop, done };
 }

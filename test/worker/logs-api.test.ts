@@ -108,6 +108,29 @@ describe("/api/v1/logs", () => {
     expect(page.items[0]?.bytes_out).toBeGreaterThan(5 * 1024 * 1024);
   });
 
+  it("logs a cancelled call as cancelled at once and closes its stream", async () => {
+    const session = await initialize("probe", admin);
+    const call = await mcpPost(
+      "probe",
+      admin,
+      { jsonrpc: "2.0", id: 51, method: "tools/call", params: { name: "sleep", arguments: { ms: 30_000 } } },
+      { sessionId: session },
+    );
+    expect(call.status).toBe(200);
+    const streamEnded = call.text();
+    const cancel = await mcpPost(
+      "probe",
+      admin,
+      { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 51, reason: "changed my mind" } },
+      { sessionId: session },
+    );
+    expect(cancel.status).toBe(202);
+    // The relay ends instead of waiting 30 s for a response that will never come.
+    await streamEnded;
+    const page = await logsUntil("?tool=sleep", (p) => p.items.some((i) => i.status === "cancelled"));
+    expect(page.items.find((i) => i.status === "cancelled")).toMatchObject({ method: "tools/call" });
+  });
+
   it("records a refused GET stream", async () => {
     await SELF.fetch("https://gateway.test/mcp/probe", {
       headers: { authorization: `Bearer ${admin}`, accept: "text/event-stream", "mcp-session-id": "1.bogus" },
@@ -142,17 +165,19 @@ describe("/api/v1/logs", () => {
   });
 
   it("pages with a cursor without repeating or skipping events, even while new ones arrive", async () => {
-    const session = await initialize("probe", admin);
-    for (let i = 0; i < 5; i++) await callTool("probe", admin, session, "sleep", { ms: 0 }, 100 + i);
-    const everything = await logsUntil("?tool=sleep&subject=alice", (p) => p.items.length === 5);
+    await registerServer(admin, "paging", probeUrl());
+    const session = await initialize("paging", admin);
+    for (let i = 0; i < 5; i++) await callTool("paging", admin, session, "sleep", { ms: 0 }, 100 + i);
+    const query = "?server=paging&method=tools/call";
+    const everything = await logsUntil(query, (p) => p.items.length === 5);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: Page = await logs(`?tool=sleep&subject=alice&limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: Page = await logs(`${query}&limit=2${cursor ? `&cursor=${cursor}` : ""}`);
       seen.push(...page.items.map((i) => i.id));
       cursor = page.next_cursor;
       // A new event arriving mid-pagination lands before the first page, not inside the walk.
-      if (seen.length === 2) await callTool("probe", admin, session, "sleep", { ms: 0 }, 200);
+      if (seen.length === 2) await callTool("paging", admin, session, "sleep", { ms: 0 }, 200);
     } while (cursor);
     expect(seen).toEqual(everything.items.map((i) => i.id));
   });
