@@ -1,0 +1,179 @@
+// Starts what the benchmark measures: the gateway (wrangler dev + workerd + local D1) and server-everything through
+// the shared launcher, plus the SSE source; registers both upstreams; finds the processes behind each.
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import {
+  type Everything,
+  type Gateway,
+  startEverything,
+  startGateway,
+} from "../../test/support/local-stack.ts";
+import type { Role } from "./cpu.ts";
+import { commandLine, descendants, listeningPorts } from "./proc.ts";
+
+const HOST = "127.0.0.1";
+
+export interface SseSource {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Starts bench/gateway/sse-source.ts as a child in its own process group; it exits when its stdin closes. */
+export function startSseSource(timeoutMs = 15_000): Promise<SseSource> {
+  const entry = fileURLToPath(new URL("./sse-source.ts", import.meta.url));
+  const child = spawn(process.execPath, [entry, "--max-seconds", "900"], {
+    stdio: ["pipe", "pipe", "inherit"],
+    detached: true,
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  process.once("exit", () => killGroup(child, "SIGKILL"));
+  const stop = async () => {
+    child.stdin?.end();
+    await Promise.race([exited, sleep(2_000)]);
+    killGroup(child, "SIGKILL");
+    await Promise.race([exited, sleep(2_000)]);
+  };
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`the SSE source did not start within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the SSE source exited (code ${code}) before it was ready`));
+    });
+    child.stdout?.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const line = text.split("\n")[0];
+      if (!text.includes("\n") || line === undefined) return;
+      clearTimeout(timer);
+      try {
+        const { port } = JSON.parse(line) as { port: number };
+        resolve({ url: `http://${HOST}:${port}/mcp`, pid: child.pid ?? -1, stop });
+      } catch {
+        void stop();
+        reject(new Error(`the SSE source said: ${line}`));
+      }
+    });
+  });
+}
+
+export interface Stack {
+  gateway: Gateway;
+  everything: Everything;
+  sse: SseSource;
+  /** The bearer token every gateway request carries (sub bench, team bench, roles admin). */
+  token: string;
+  /** The gateway's Worker runtime reached directly, bypassing wrangler's proxy workerd (diagnostic), or null. */
+  runtimeUrl: string | null;
+  /** Processes by role, for CPU and memory accounting. */
+  roles: Role[];
+  stop(): Promise<void>;
+}
+
+async function register(gateway: Gateway, token: string, name: string, url: string): Promise<void> {
+  const response = await fetch(`${gateway.url}/api/v1/servers`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ name, url, description: "helmet gateway benchmark" }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (response.status !== 201) {
+    throw new Error(`registering ${name} failed: HTTP ${response.status} ${await response.text()}`);
+  }
+}
+
+async function isGatewayRoot(port: number): Promise<boolean> {
+  try {
+    const response = await fetch(`http://${HOST}:${port}/`, { signal: AbortSignal.timeout(2_000) });
+    const text = await response.text();
+    return response.ok && text.includes("Helmet MCP gateway");
+  } catch {
+    return false;
+  }
+}
+
+/** Sorts our descendant processes into roles: wrangler's proxy workerd, the gateway runtime workerd, and so on. */
+async function findRoles(
+  gatewayPort: number,
+  sse: SseSource,
+): Promise<{ roles: Role[]; runtimePort: number | null }> {
+  const roles: Role[] = [];
+  let runtimePort: number | null = null;
+  for (const proc of descendants(process.pid)) {
+    const cmd = commandLine(proc.pid);
+    if (proc.comm === "workerd") {
+      const ports = listeningPorts(proc.pid);
+      if (ports.includes(gatewayPort)) {
+        roles.push({ name: "wrangler-proxy-workerd", pid: proc.pid });
+        continue;
+      }
+      roles.push({ name: "gateway-workerd", pid: proc.pid });
+      // The runtime also listens for its inspector and a debug (capnp) port; only the entry answers GET / as the
+      // gateway. (The capnp port logs a warning about the stray HTTP request; it is harmless.)
+      for (const port of ports) {
+        if (runtimePort === null && (await isGatewayRoot(port))) runtimePort = port;
+      }
+    } else if (cmd.includes("server-everything")) {
+      roles.push({ name: "server-everything", pid: proc.pid });
+    } else if (cmd.includes("wrangler-dist/cli.js")) {
+      roles.push({ name: "wrangler-node", pid: proc.pid });
+    } else if (proc.pid === sse.pid) {
+      roles.push({ name: "sse-source", pid: proc.pid });
+    }
+  }
+  return { roles, runtimePort };
+}
+
+export async function startStack(options: { echoOutput: boolean }): Promise<Stack> {
+  const started = await Promise.allSettled([
+    startGateway({ echoOutput: options.echoOutput }),
+    startEverything({ echoOutput: options.echoOutput }),
+    startSseSource(),
+  ]);
+  const stopStarted = () =>
+    Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.stop() : undefined)));
+  const [g, e, s] = started;
+  if (g?.status !== "fulfilled" || e?.status !== "fulfilled" || s?.status !== "fulfilled") {
+    await stopStarted();
+    const failed = started.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    throw failed.reason;
+  }
+  const gateway = g.value;
+  const everything = e.value;
+  const sse = s.value;
+  const stop = async () => {
+    await stopStarted();
+  };
+  try {
+    const token = await gateway.mintToken({ sub: "bench", team: "bench", roles: ["admin"], ttl: "2h" });
+    await register(gateway, token, "everything", everything.url);
+    await register(gateway, token, "sse", sse.url);
+    const { roles, runtimePort } = await findRoles(Number(new URL(gateway.url).port), sse);
+    return {
+      gateway,
+      everything,
+      sse,
+      token,
+      runtimeUrl: runtimePort === null ? null : `http://${HOST}:${runtimePort}`,
+      roles,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
