@@ -52,7 +52,40 @@ function remoteKeySet(url: URL): ReturnType<typeof createRemoteJWKSet> {
   return keySet;
 }
 
+/**
+ * Tokens already verified in this isolate, per settings: a token is checked once, not on every call of a session.
+ * An entry lives at most VERIFIED_TTL_MS and never past the token's exp, so the answer is the one a fresh
+ * verification would give, but for a JWKS key withdrawn within that minute.
+ */
+const VERIFIED_TTL_MS = 60_000;
+const MAX_VERIFIED = 1_000;
+const verifiedTokens = new WeakMap<JwtSettings, Map<string, { claims: JWTPayload; until: number }>>();
+
 export async function verifyAccessToken(token: string, settings: JwtSettings): Promise<TokenResult> {
+  let cache = verifiedTokens.get(settings);
+  if (!cache) {
+    cache = new Map();
+    verifiedTokens.set(settings, cache);
+  }
+  const now = Date.now();
+  const hit = cache.get(token);
+  if (hit && hit.until > now) return { ok: true, claims: hit.claims };
+  const result = await verifyUncached(token, settings);
+  if (result.ok && typeof result.claims.exp === "number") {
+    cache.delete(token);
+    cache.set(token, {
+      claims: result.claims,
+      until: Math.min(now + VERIFIED_TTL_MS, result.claims.exp * 1000),
+    });
+    if (cache.size > MAX_VERIFIED) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
+  }
+  return result;
+}
+
+async function verifyUncached(token: string, settings: JwtSettings): Promise<TokenResult> {
   let alg: unknown;
   try {
     alg = decodeProtectedHeader(token).alg;

@@ -86,4 +86,3 @@ export const events = sqliteTable(
 
 export type ServerRow = typeof servers.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
-export type EventRow = typeof events.$inferInsert;

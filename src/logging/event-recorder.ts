@@ -1,5 +1,5 @@
 // Collects the events of one HTTP exchange (the client's messages, what came back, what the gateway refused) and
-// writes them to D1 off the response path: in ctx.waitUntil, batched, redacted. Long streams flush as they go.
+// hands them, redacted, to the isolate's batch writer off the response path. Long streams hand them over as they go.
 import {
   isErrorResponse,
   isNotification,
@@ -11,15 +11,8 @@ import {
 } from "../core/jsonrpc.ts";
 import { logExcerpt } from "../core/log-excerpt.ts";
 import { Method, messageTarget, progressTokenOf } from "../core/mcp.ts";
-import { database } from "../db/client.ts";
-import type { EventRow } from "../db/schema.ts";
-import {
-  insertEventStatements,
-  type SessionStart,
-  type StoredEvent,
-  startSessionStatement,
-  touchSessionStatement,
-} from "./log-store.ts";
+import { queueEventWrite } from "./event-writer.ts";
+import type { SessionStart, StoredEvent } from "./log-store.ts";
 
 /** The part of the Worker's ExecutionContext the recorder needs. */
 export interface WaitUntil {
@@ -200,7 +193,7 @@ export class EventRecorder {
     }
     this.#open.clear();
     if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#ctx.waitUntil(this.#flush(at));
+    this.#flush(at);
   }
 
   #row(
@@ -245,42 +238,34 @@ export class EventRecorder {
     if (this.#rows.length >= FLUSH_AT_ROWS) {
       if (this.#timer !== null) clearTimeout(this.#timer);
       this.#timer = null;
-      this.#ctx.waitUntil(this.#flush(Date.now()));
+      this.#flush(Date.now());
       return;
     }
     if (this.#timer !== null) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.#ctx.waitUntil(this.#flush(Date.now()));
+      this.#flush(Date.now());
     }, FLUSH_AFTER_MS);
   }
 
-  async #flush(at: number): Promise<void> {
+  /** Hands the rows gathered so far to the isolate's batch writer (excerpts are built here, off the hot path). */
+  #flush(at: number): void {
     const rows = this.#rows;
     const sessionStart = this.#sessionStart;
     this.#rows = [];
     this.#sessionStart = null;
     if (rows.length === 0 && !sessionStart) return;
-    const db = database(this.#env);
     const sessionId = this.#scope.sessionId;
-    const finalRows: EventRow[] = rows.map(({ params, result, ...row }) => ({
-      ...row,
-      sessionId,
-      paramsExcerpt: params === null ? null : logExcerpt(params),
-      resultExcerpt: result === null ? null : logExcerpt(result),
-    }));
-    const statements = [
-      ...(sessionStart ? [startSessionStatement(db, sessionStart)] : []),
-      ...insertEventStatements(db, finalRows),
-      ...(sessionId ? [touchSessionStatement(db, sessionId, at)] : []),
-    ];
-    const [first, ...rest] = statements;
-    if (!first) return;
-    try {
-      await db.batch([first, ...rest]);
-    } catch (error) {
-      // Logging must never break traffic; the operator sees the failure in the Worker's logs.
-      console.error("helmet: writing events failed", { count: finalRows.length, error: String(error) });
-    }
+    queueEventWrite(this.#env, this.#ctx, {
+      rows: rows.map(({ params, result, ...row }) => ({
+        ...row,
+        sessionId,
+        paramsExcerpt: params === null ? null : logExcerpt(params),
+        resultExcerpt: result === null ? null : logExcerpt(result),
+      })),
+      sessionStart,
+      touchSession: sessionId,
+      at,
+    });
   }
 }

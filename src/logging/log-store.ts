@@ -1,13 +1,40 @@
 // Writes and reads of the sessions and events tables. Every read is scoped to a team.
-import { and, desc, eq, type InferSelectModel, lt, or, type SQL, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
+import { and, desc, eq, getTableColumns, type InferSelectModel, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { type EventRow, events, sessions } from "../db/schema.ts";
+import { events, type SessionRow, sessions } from "../db/schema.ts";
 
 /** D1 binds at most 100 parameters per statement; an event row binds one per column. */
 const D1_MAX_BOUND_PARAMETERS = 100;
-const EVENT_COLUMNS = Object.keys(events).length;
-const EVENTS_PER_INSERT = Math.max(1, Math.floor(D1_MAX_BOUND_PARAMETERS / EVENT_COLUMNS));
+
+/**
+ * The event write path runs for every exchange, so its SQL is built once from the schema's own column metadata
+ * and bound with D1 directly: drizzle's query builder would rebuild the same SQL on every write.
+ */
+function columnsOf<T extends Record<string, { name: string }>>(table: T): Array<[keyof T & string, string]> {
+  return Object.entries(table).map(([key, column]) => [key as keyof T & string, column.name]);
+}
+
+const EVENT_COLUMNS = columnsOf(getTableColumns(events));
+const EVENTS_PER_INSERT = Math.max(1, Math.floor(D1_MAX_BOUND_PARAMETERS / EVENT_COLUMNS.length));
+const eventInsertSql = new Map<number, string>();
+
+function insertEventsSql(rows: number): string {
+  let text = eventInsertSql.get(rows);
+  if (!text) {
+    const placeholders = `(${EVENT_COLUMNS.map(() => "?").join(", ")})`;
+    text = `INSERT INTO events (${EVENT_COLUMNS.map(([, name]) => `"${name}"`).join(", ")}) VALUES ${new Array(
+      rows,
+    )
+      .fill(placeholders)
+      .join(", ")} ON CONFLICT DO NOTHING`;
+    eventInsertSql.set(rows, text);
+  }
+  return text;
+}
+
+const SESSION_COLUMNS = columnsOf(getTableColumns(sessions));
+const START_SESSION_SQL = `INSERT INTO sessions (${SESSION_COLUMNS.map(([, name]) => `"${name}"`).join(", ")}) VALUES (${SESSION_COLUMNS.map(() => "?").join(", ")}) ON CONFLICT DO NOTHING`;
+const TOUCH_SESSION_SQL = `UPDATE sessions SET "${sessions.lastSeenAt.name}" = max("${sessions.lastSeenAt.name}", ?) WHERE "${sessions.id.name}" = ?`;
 
 export interface SessionStart {
   id: string;
@@ -22,32 +49,24 @@ export interface SessionStart {
   startedAt: number;
 }
 
-/** Statements to insert a batch of events (multi-row inserts within D1's parameter limit). */
-export function insertEventStatements(db: Database, rows: EventRow[]): BatchItem<"sqlite">[] {
-  const statements: BatchItem<"sqlite">[] = [];
+/** Statements inserting a batch of events: multi-row inserts within D1's parameter limit, duplicates ignored. */
+export function insertEventStatements(d1: D1Database, rows: readonly StoredEvent[]): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [];
   for (let i = 0; i < rows.length; i += EVENTS_PER_INSERT) {
-    statements.push(
-      db
-        .insert(events)
-        .values(rows.slice(i, i + EVENTS_PER_INSERT))
-        .onConflictDoNothing(),
-    );
+    const chunk = rows.slice(i, i + EVENTS_PER_INSERT);
+    const values = chunk.flatMap((row) => EVENT_COLUMNS.map(([key]) => row[key]));
+    statements.push(d1.prepare(insertEventsSql(chunk.length)).bind(...values));
   }
   return statements;
 }
 
-export function startSessionStatement(db: Database, start: SessionStart): BatchItem<"sqlite"> {
-  return db
-    .insert(sessions)
-    .values({ ...start, lastSeenAt: start.startedAt })
-    .onConflictDoNothing();
+export function startSessionStatement(d1: D1Database, start: SessionStart): D1PreparedStatement {
+  const row: SessionRow = { ...start, upstreamSessionId: null, lastSeenAt: start.startedAt, endedAt: null };
+  return d1.prepare(START_SESSION_SQL).bind(...SESSION_COLUMNS.map(([key]) => row[key]));
 }
 
-export function touchSessionStatement(db: Database, id: string, at: number): BatchItem<"sqlite"> {
-  return db
-    .update(sessions)
-    .set({ lastSeenAt: sql`max(${sessions.lastSeenAt}, ${at})` })
-    .where(eq(sessions.id, id));
+export function touchSessionStatement(d1: D1Database, id: string, at: number): D1PreparedStatement {
+  return d1.prepare(TOUCH_SESSION_SQL).bind(at, id);
 }
 
 export async function endSession(db: Database, team: string, id: string, at: number): Promise<void> {

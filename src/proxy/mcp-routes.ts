@@ -213,7 +213,11 @@ function relay(
   return new Response(observed.body, { status: response.status, headers });
 }
 
-/** How often a relay checks whether the client cancelled one of its requests. */
+/**
+ * A relay starts checking whether the client cancelled one of its requests once they have been open this long
+ * (most calls are answered sooner, and cost no timer work at all), then checks this often.
+ */
+const CANCELLATION_WATCH_AFTER_MS = 500;
 const CANCELLATION_POLL_MS = 200;
 
 /**
@@ -228,14 +232,20 @@ function trackRequests(
 ): () => void {
   const entries = messages.filter(isRequest).map((request) => trackInFlight(sessionId, request.id));
   if (entries.length === 0) return () => {};
-  const timer = setInterval(() => {
+  let poll: ReturnType<typeof setInterval> | null = null;
+  const check = () => {
     for (const { tracked } of entries) {
       if (tracked.cancelled) recorder.cancelled(tracked.requestId, Date.now());
     }
     if (!recorder.hasOpenRequests) observed.stop();
-  }, CANCELLATION_POLL_MS);
+  };
+  const watch = setTimeout(() => {
+    check();
+    poll = setInterval(check, CANCELLATION_POLL_MS);
+  }, CANCELLATION_WATCH_AFTER_MS);
   return () => {
-    clearInterval(timer);
+    clearTimeout(watch);
+    if (poll !== null) clearInterval(poll);
     for (const entry of entries) entry.untrack();
   };
 }

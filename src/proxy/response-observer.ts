@@ -75,9 +75,40 @@ function jsonInspector(onMessage: MessageListener, maxBytes: number): Inspector 
   };
 }
 
+/** Read buffer sizes: small answers stay cheap; a stream that keeps filling the buffer gets a bigger one. */
+const FIRST_READ_BYTES = 8 * 1024;
+const MAX_READ_BYTES = 256 * 1024;
+
 /**
- * Passes `body` through unchanged while reporting its JSON-RPC messages to `onMessage`. A listener that throws
- * is ignored: observing must never break the stream.
+ * Reads upstream bytes with a BYOB reader: one read hands over everything the runtime has buffered, so many
+ * small network chunks (workerd delivers ~4 KiB each) cost one read instead of one each. The buffer doubles
+ * while reads fill it.
+ */
+function upstreamReader(body: ReadableStream<Uint8Array>): {
+  read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  cancel(reason?: unknown): Promise<void>;
+} {
+  let byob: ReadableStreamBYOBReader;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    return body.getReader();
+  }
+  let size = FIRST_READ_BYTES;
+  return {
+    read: async () => {
+      const result = await byob.read(new Uint8Array(size));
+      if (result.value?.byteLength === size) size = Math.min(size * 2, MAX_READ_BYTES);
+      return result;
+    },
+    cancel: (reason) => byob.cancel(reason),
+  };
+}
+
+/**
+ * Passes `body` through unchanged while reporting its JSON-RPC messages to `onMessage`. The client pulls: each
+ * chunk is read from upstream only when the client is ready for it, so memory stays flat and backpressure
+ * reaches the upstream. A listener that throws is ignored: observing must never break the stream.
  */
 export function observeBody(
   body: ReadableStream<Uint8Array>,
@@ -95,31 +126,57 @@ export function observeBody(
   const inspector = isEventStream(contentType)
     ? sseInspector(safeListener, maxInspectBytes)
     : jsonInspector(safeListener, maxInspectBytes);
+  const upstream = upstreamReader(body);
   let bytes = 0;
-  let relayController: TransformStreamDefaultController<Uint8Array> | null = null;
-  const relay = new TransformStream<Uint8Array, Uint8Array>({
-    start(controller) {
-      relayController = controller;
-    },
-    transform(chunk, controller) {
-      controller.enqueue(chunk);
-      bytes += chunk.byteLength;
-      inspector.push(chunk);
-    },
-    flush() {
-      inspector.end();
-    },
+  let settle: (end: StreamEnd) => void = () => {};
+  const done = new Promise<StreamEnd>((resolve) => {
+    settle = (end) => {
+      settle = () => {};
+      resolve(end);
+    };
   });
-  const done = body.pipeTo(relay.writable).then(
-    () => ({ bytes, complete: true }),
-    () => ({ bytes, complete: false }),
+  let client: ReadableStreamDefaultController<Uint8Array> | null = null;
+
+  const relayed = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        client = controller;
+      },
+      async pull(controller) {
+        let chunk: { done: boolean; value?: Uint8Array };
+        try {
+          chunk = await upstream.read();
+        } catch (error) {
+          controller.error(error);
+          settle({ bytes, complete: false });
+          return;
+        }
+        if (chunk.done || !chunk.value) {
+          inspector.end();
+          controller.close();
+          settle({ bytes, complete: true });
+          return;
+        }
+        bytes += chunk.value.byteLength;
+        controller.enqueue(chunk.value);
+        inspector.push(chunk.value);
+      },
+      cancel(reason) {
+        settle({ bytes, complete: false });
+        return upstream.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
   );
+
   const stop = () => {
+    settle({ bytes, complete: false });
     try {
-      relayController?.terminate();
+      client?.close();
     } catch {
-      // Already closed.
+      // Already closed or errored.
     }
+    upstream.cancel().catch(() => {});
   };
-  return { body: relay.readable, stop, done };
+  return { body: relayed, stop, done };
 }

@@ -37,6 +37,10 @@ export function mintSessionToken(
   return seal(key, "session", { s: session.id, u: session.upstreamSessionId }, ownerContext(owner));
 }
 
+/** Session ids this isolate has opened, by owner and token: a session's later requests skip the decryption. */
+const MAX_OPENED = 10_000;
+const opened = new Map<string, GatewaySession>();
+
 /** The session a token names, or null when it is not a session of this caller on this server. */
 export async function openSessionToken(
   key: Uint8Array,
@@ -44,6 +48,17 @@ export async function openSessionToken(
   token: string,
 ): Promise<GatewaySession | null> {
   if (token.length > MAX_TOKEN_LENGTH) return null;
-  const parsed = sealedSchema.safeParse(await open(key, "session", token, ownerContext(owner)));
-  return parsed.success ? { id: parsed.data.s, upstreamSessionId: parsed.data.u } : null;
+  const context = ownerContext(owner);
+  const cacheKey = `${context}\n${token}`;
+  const known = opened.get(cacheKey);
+  if (known) return known;
+  const parsed = sealedSchema.safeParse(await open(key, "session", token, context));
+  if (!parsed.success) return null;
+  const session = { id: parsed.data.s, upstreamSessionId: parsed.data.u };
+  opened.set(cacheKey, session);
+  if (opened.size > MAX_OPENED) {
+    const oldest = opened.keys().next().value;
+    if (oldest !== undefined) opened.delete(oldest);
+  }
+  return session;
 }

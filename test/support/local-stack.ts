@@ -84,7 +84,10 @@ export function freePort(): Promise<number> {
 /** The last `limit` characters a child wrote, for error messages. */
 class OutputTail {
   #text = "";
-  constructor(readonly limit = 64 * 1024) {}
+  readonly limit: number;
+  constructor(limit = 64 * 1024) {
+    this.limit = limit;
+  }
   append(chunk: Buffer | string): void {
     this.#text = (this.#text + chunk.toString()).slice(-this.limit);
   }

@@ -107,8 +107,12 @@ export const INITIALIZE = {
 };
 
 /** Opens an MCP session through the gateway and returns its Mcp-Session-Id. */
-export async function initialize(server: string, token: string): Promise<string> {
-  const response = await mcpPost(server, token, INITIALIZE);
+export async function initialize(server: string, token: string, clientName = "worker-test"): Promise<string> {
+  const body = {
+    ...INITIALIZE,
+    params: { ...INITIALIZE.params, clientInfo: { name: clientName, version: "1.2.3" } },
+  };
+  const response = await mcpPost(server, token, body);
   if (response.status !== 200)
     throw new Error(`initialize failed: ${response.status} ${await response.text()}`);
   await response.text();

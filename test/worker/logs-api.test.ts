@@ -121,7 +121,11 @@ describe("/api/v1/logs", () => {
     const cancel = await mcpPost(
       "probe",
       admin,
-      { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 51, reason: "changed my mind" } },
+      {
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: 51, reason: "changed my mind" },
+      },
       { sessionId: session },
     );
     expect(cancel.status).toBe(202);

@@ -24,23 +24,19 @@ beforeAll(async () => {
   await registerServer(admin, "stateless", probeUrl("/mcp-stateless"));
 });
 
-const sessionCount = async () =>
-  (
-    await env.DB.prepare("SELECT count(*) AS n FROM sessions WHERE initialize_params IS NOT NULL").first<{
-      n: number;
-    }>()
-  )?.n ?? 0;
-
 /**
  * Opens a session and waits (bounded) until the gateway has written its record: records are written off the
- * response path, and recovering a lost upstream session needs them.
+ * response path, and recovering a lost upstream session needs them. A unique client name finds the record.
  */
 async function initializeRecorded(server: string): Promise<string> {
-  const before = await sessionCount();
-  const session = await initialize(server, admin);
+  const clientName = `recorded-${crypto.randomUUID()}`;
+  const session = await initialize(server, admin, clientName);
   await vi.waitFor(
     async () => {
-      if ((await sessionCount()) <= before) throw new Error("session not recorded yet");
+      const row = await env.DB.prepare("SELECT id FROM sessions WHERE client_name = ?")
+        .bind(clientName)
+        .first();
+      if (!row) throw new Error("session not recorded yet");
     },
     { timeout: 5_000, interval: 20 },
   );
