@@ -1,5 +1,6 @@
-// The gateway benchmark (issue 2). In one run: the same `echo` tool calls straight to server-everything and through
-// the gateway at each concurrency, in alternating rounds; then large SSE streams straight from a local source and
+// The gateway benchmark (issue 2). In one run: the same `echo` tool calls straight to server-everything, through a
+// pass-through Worker under its own `wrangler dev` (the platform's floor) and through the gateway, at each
+// concurrency, in alternating rounds; then large SSE streams straight from a local source, through the floor and
 // through the gateway while the gateway's workerd memory is sampled. Prints tables, writes the raw figures to
 // bench/results/, and stops every process it started. `npm run bench:gateway -- --help` lists the options.
 import { execFileSync } from "node:child_process";
@@ -27,7 +28,8 @@ const { values: args } = parseArgs({
     concurrency: { type: "string", default: "1,32" },
     "sse-mib": { type: "string", default: "10,100,300" },
     "sse-kinds": { type: "string", default: "message,progress" },
-    "no-runtime": { type: "boolean", default: false },
+    "runtime-port": { type: "boolean", default: false },
+    "no-floor": { type: "boolean", default: false },
     "no-calls": { type: "boolean", default: false },
     "no-sse": { type: "boolean", default: false },
     echo: { type: "boolean", default: false },
@@ -47,7 +49,8 @@ if (args.help) {
   --concurrency LIST  lanes (sessions calling in parallel) (1,32)
   --sse-mib LIST      SSE stream sizes in MiB (10,100,300)
   --sse-kinds LIST    notification kinds in the stream: message, progress (message,progress)
-  --no-runtime        skip the diagnostic target that bypasses wrangler's proxy
+  --no-floor          skip the worker-floor target (a pass-through Worker under its own wrangler dev)
+  --runtime-port      also measure the diagnostic target that bypasses wrangler's proxy (off by default)
   --no-calls / --no-sse   skip a part
   --echo              copy the gateway's and server-everything's output to stderr
   --deadline-s S      hard limit for the whole run (600)
@@ -79,7 +82,8 @@ const config = {
     .split(",")
     .map((k) => k.trim())
     .filter((k) => k === "message" || k === "progress"),
-  runtime: !args["no-runtime"],
+  runtime: Boolean(args["runtime-port"]),
+  floor: !args["no-floor"],
   calls: !args["no-calls"],
   sse: !args["no-sse"],
   deadlineS: int("deadline-s", args["deadline-s"], 10),
@@ -137,9 +141,12 @@ function machine() {
 
 interface CallTargets {
   direct: Target;
+  floor: Target | null;
   gateway: Target;
   runtime: Target | null;
 }
+
+const FLOOR = "worker-floor";
 
 interface PhaseWithCpu extends PhaseResult {
   cpu: CpuDelta;
@@ -181,6 +188,7 @@ function targetsFor(stack: Stack, lanes: number): CallTargets {
   });
   return {
     direct: make("direct", stack.everything.url, {}),
+    floor: stack.floor ? make(FLOOR, `${stack.floor.url}/mcp/everything`, {}) : null,
     gateway: make("gateway", `${stack.gateway.url}/mcp/everything`, auth),
     runtime:
       config.runtime && stack.runtimeUrl
@@ -199,7 +207,9 @@ async function openSessions(target: Target, lanes: number): Promise<McpSession[]
 
 async function measureConcurrency(stack: Stack, lanes: number): Promise<ConcurrencyResult> {
   const targets = targetsFor(stack, lanes);
-  const list = [targets.direct, targets.gateway, ...(targets.runtime ? [targets.runtime] : [])];
+  const list = [targets.direct, targets.floor, targets.gateway, targets.runtime].filter(
+    (t): t is Target => t !== null,
+  );
   const rssBefore = workerdRss(stack.roles);
   try {
     const sessions = new Map<string, McpSession[]>();
@@ -271,6 +281,8 @@ interface SseResult {
   kind: string;
   sizeMiB: number;
   direct: StreamRun;
+  /** The same stream through the pass-through floor Worker, or null without the floor. */
+  floor: StreamRun | null;
   gateway: MemoryRun;
   /** Diagnostic: the same stream from the gateway's Worker runtime, bypassing wrangler's proxy (no RSS). */
   runtime: StreamRun | null;
@@ -291,6 +303,12 @@ async function measureSse(stack: Stack): Promise<SseResult[]> {
     },
     "sse-gateway",
   );
+  const floor = stack.floor
+    ? await McpSession.open(
+        { label: FLOOR, url: new URL(`${stack.floor.url}/mcp/sse`), headers: {}, agent: keepAliveAgent(1) },
+        "sse-floor",
+      )
+    : null;
   const runtime =
     config.runtime && stack.runtimeUrl
       ? await McpSession.open(
@@ -303,12 +321,15 @@ async function measureSse(stack: Stack): Promise<SseResult[]> {
           "sse-runtime",
         )
       : null;
-  const memoryRoles: Role[] = stack.roles.filter((r) => r.name.endsWith("workerd"));
+  // The gateway's two workerd processes (the floor's are not part of its memory).
+  const memoryRoles: Role[] = stack.roles.filter(
+    (r) => r.name === "wrangler-proxy-workerd" || r.name === "gateway-workerd",
+  );
   const results: SseResult[] = [];
   try {
     for (const kind of config.sseKinds) {
-      // Warm both paths (JIT, connections) with a small stream first.
-      for (const session of [direct, gateway, ...(runtime ? [runtime] : [])]) {
+      // Warm every path (JIT, connections) with a small stream first.
+      for (const session of [direct, floor, gateway, runtime].filter((x): x is McpSession => x !== null)) {
         const warm = await streamOnce(session, 2 * MiB, kind, 60_000);
         if (!warm.ok) throw new Error(`SSE warm-up through ${session.target.label} failed: ${warm.detail}`);
       }
@@ -316,6 +337,7 @@ async function measureSse(stack: Stack): Promise<SseResult[]> {
         const bytes = sizeMiB * MiB;
         const timeoutMs = Math.max(30_000, sizeMiB * 2_000);
         const straight = await streamOnce(direct, bytes, kind, timeoutMs);
+        const floored = floor ? await streamOnce(floor, bytes, kind, timeoutMs) : null;
         await sleep(1_000); // let the gateway's memory settle before the baseline
         const through = await streamWithMemory(gateway, bytes, kind, memoryRoles, {
           intervalMs: 100,
@@ -324,21 +346,26 @@ async function measureSse(stack: Stack): Promise<SseResult[]> {
           timeoutMs,
         });
         const bypass = runtime ? await streamOnce(runtime, bytes, kind, timeoutMs) : null;
-        for (const run of [straight, through.stream, ...(bypass ? [bypass] : [])]) {
+        for (const run of [straight, floored, through.stream, bypass].filter(
+          (x): x is StreamRun => x !== null,
+        )) {
           if (!run.ok) throw new Error(`SSE ${sizeMiB} MiB through ${run.target} failed: ${run.detail}`);
         }
         log(
-          `SSE ${kind} ${sizeMiB} MiB: direct ${straight.mibPerSecond.toFixed(0)} MiB/s, gateway ` +
+          `SSE ${kind} ${sizeMiB} MiB: direct ${straight.mibPerSecond.toFixed(0)} MiB/s, ` +
+            (floored ? `floor ${floored.mibPerSecond.toFixed(0)} MiB/s, ` : "") +
+            "gateway " +
             `${through.stream.mibPerSecond.toFixed(0)} MiB/s` +
             (bypass ? ` (without wrangler's proxy ${bypass.mibPerSecond.toFixed(0)} MiB/s)` : "") +
             `, workerd RSS ${mib(through.startTotalKiB).toFixed(0)} -> ` +
             `peak ${mib(through.peakTotalKiB).toFixed(0)} -> ${mib(through.endTotalKiB).toFixed(0)} MiB`,
         );
-        results.push({ kind, sizeMiB, direct: straight, gateway: through, runtime: bypass });
+        results.push({ kind, sizeMiB, direct: straight, floor: floored, gateway: through, runtime: bypass });
       }
     }
   } finally {
     direct.target.agent.destroy();
+    floor?.target.agent.destroy();
     gateway.target.agent.destroy();
     runtime?.target.agent.destroy();
   }
@@ -378,6 +405,45 @@ function memoryVerdict(sse: SseResult[], kind: string): { ratio: number; met: bo
       `growth ${fixed(mib(small.gateway.growthKiB), 1)} MiB at ${small.sizeMiB} MiB, ` +
       `${fixed(mib(large.gateway.growthKiB), 1)} MiB at ${large.sizeMiB} MiB: ${fixed(ratio, 2)}`,
   };
+}
+
+type CpuPerCall = ConcurrencyResult["cpuPerCall"][string];
+
+/** Processes grouped by what they do, whichever wrangler stack (gateway's or floor's) they belong to. */
+const CPU_LAYERS = [
+  { name: "load gen", roles: ["self"] },
+  { name: "server-everything", roles: ["server-everything"] },
+  { name: "sse-source", roles: ["sse-source"] },
+  { name: "wrangler (Node)", roles: ["wrangler-node", "floor-wrangler-node"] },
+  { name: "proxy workerd", roles: ["wrangler-proxy-workerd", "floor-proxy-workerd"] },
+  { name: "Worker workerd", roles: ["gateway-workerd", "floor-workerd"] },
+] as const;
+const THREAD_LAYERS = CPU_LAYERS.slice(-2);
+
+/** Gateway against the floor Worker: what the gateway costs on top of the platform. */
+function floorComparison(calls: ConcurrencyResult[]): string[] {
+  const rows = calls.flatMap((r) => {
+    const floor = r.summaries.find((s) => s.target === FLOOR);
+    const gateway = r.summaries.find((s) => s.target === "gateway");
+    if (!floor || !gateway) return [];
+    const perRound = gateway.roundCallsPerSecond.map((v, i) => v / (floor.roundCallsPerSecond[i] ?? v));
+    return [
+      [
+        r.concurrency,
+        fixed(gateway.callsPerSecond / floor.callsPerSecond, 3),
+        `${fixed(Math.min(...perRound), 2)}-${fixed(Math.max(...perRound), 2)}`,
+        signed(gateway.p50Ms - floor.p50Ms, 3),
+        signed(gateway.p99Ms - floor.p99Ms, 3),
+      ],
+    ];
+  });
+  if (rows.length === 0) return [];
+  return [
+    "Gateway compared with worker-floor (what the gateway adds on top of the local platform):",
+    "",
+    table(["conc", "throughput gateway/floor", "rounds min-max", "added p50 ms", "added p99 ms"], rows),
+    "",
+  ];
 }
 
 function render(calls: ConcurrencyResult[], sse: SseResult[], goals: Goal[]): string {
@@ -431,33 +497,36 @@ function render(calls: ConcurrencyResult[], sse: SseResult[], goals: Goal[]): st
         }),
       ),
       "",
-      "CPU per call (ms of CPU time per completed call, by process; self = this load generator):",
+      ...floorComparison(calls),
+      "CPU per call (ms of CPU time per completed call, by layer; each wrangler layer adds up the gateway's and the",
+      "floor's process of that kind, and the stack not being called uses next to nothing):",
       "",
     );
     const perCall = calls.flatMap((r) => Object.values(r.cpuPerCall));
-    // Roles that did no work during the calls (the SSE source) are left out.
-    const roleNames = [...new Set(perCall.flatMap((c) => Object.keys(c.byRole)))].filter((role) =>
-      perCall.some((c) => (c.byRole[role] ?? 0) >= 0.01),
-    );
-    const threadRoles = [...new Set(perCall.flatMap((c) => Object.keys(c.busiestThreadPct)))];
+    const sum = (c: CpuPerCall, roles: readonly string[]) =>
+      roles.reduce((t, role) => t + (c.byRole[role] ?? 0), 0);
+    const busiest = (c: CpuPerCall, roles: readonly string[]) =>
+      Math.max(0, ...roles.map((role) => c.busiestThreadPct[role] ?? 0));
+    // Layers that did no work during the calls (the SSE source) are left out.
+    const layers = CPU_LAYERS.filter((layer) => perCall.some((c) => sum(c, layer.roles) >= 0.01));
     out.push(
       table(
         [
           "conc",
           "target",
-          ...roleNames,
+          ...layers.map((layer) => layer.name),
           "other procs",
           "machine busy %",
-          ...threadRoles.map((role) => `${role} busiest thread %`),
+          ...THREAD_LAYERS.map((layer) => `${layer.name} busiest thread %`),
         ],
         calls.flatMap((r) =>
           Object.entries(r.cpuPerCall).map(([label, c]) => [
             r.concurrency,
             label,
-            ...roleNames.map((role) => fixed(c.byRole[role] ?? 0, 3)),
+            ...layers.map((layer) => fixed(sum(c, layer.roles), 3)),
             fixed(c.othersMs, 3),
             fixed(c.machineBusyPct, 0),
-            ...threadRoles.map((role) => fixed(c.busiestThreadPct[role] ?? 0, 0)),
+            ...THREAD_LAYERS.map((layer) => fixed(busiest(c, layer.roles), 0)),
           ]),
         ),
       ),
@@ -477,19 +546,24 @@ function render(calls: ConcurrencyResult[], sse: SseResult[], goals: Goal[]): st
     );
   }
   if (sse.length > 0) {
+    const anyFloor = sse.some((r) => r.floor !== null);
+    const anyRuntime = sse.some((r) => r.runtime !== null);
     out.push(
       "SSE streams (tools/call answered with ~64 KiB notifications, then the result), consumed as fast as possible;",
       "RSS = VmRSS summed over the gateway's workerd processes (wrangler's proxy + the Worker runtime), every ~100 ms;",
-      "no-proxy = the gateway's Worker runtime reached directly, bypassing wrangler's proxy (diagnostic):",
+      "floor = the pass-through Worker; no-proxy = the gateway's Worker runtime reached directly, bypassing",
+      "wrangler's proxy (diagnostic, with --runtime-port):",
       "",
       table(
         [
           "kind",
           "MiB",
           "direct MiB/s",
+          ...(anyFloor ? ["floor MiB/s"] : []),
           "gateway MiB/s",
-          "ratio",
-          "no-proxy MiB/s",
+          "gateway/direct",
+          ...(anyFloor ? ["gateway/floor"] : []),
+          ...(anyRuntime ? ["no-proxy MiB/s"] : []),
           "RSS start MiB",
           "RSS peak MiB",
           "RSS end MiB",
@@ -499,9 +573,13 @@ function render(calls: ConcurrencyResult[], sse: SseResult[], goals: Goal[]): st
           r.kind,
           r.sizeMiB,
           fixed(r.direct.mibPerSecond, 0),
+          ...(anyFloor ? [r.floor ? fixed(r.floor.mibPerSecond, 0) : "n/a"] : []),
           fixed(r.gateway.stream.mibPerSecond, 0),
           fixed(r.gateway.stream.mibPerSecond / r.direct.mibPerSecond, 3),
-          r.runtime ? fixed(r.runtime.mibPerSecond, 0) : "n/a",
+          ...(anyFloor
+            ? [r.floor ? fixed(r.gateway.stream.mibPerSecond / r.floor.mibPerSecond, 3) : "n/a"]
+            : []),
+          ...(anyRuntime ? [r.runtime ? fixed(r.runtime.mibPerSecond, 0) : "n/a"] : []),
           fixed(mib(r.gateway.startTotalKiB), 1),
           fixed(mib(r.gateway.peakTotalKiB), 1),
           fixed(mib(r.gateway.endTotalKiB), 1),
@@ -559,6 +637,28 @@ function goalsOf(calls: ConcurrencyResult[], sse: SseResult[]): Goal[] {
     measured: `${fixed(ratio, 3)}x`,
     met: Number.isFinite(ratio) ? ratio >= 0.5 : null,
   });
+  // The same two rules against the floor instead of server-everything: not the goals, a reference for what the
+  // gateway's own code costs once the local platform's share is set aside.
+  const f1 = findSummary(calls, 1, FLOOR);
+  const f32 = findSummary(calls, 32, FLOOR);
+  if (f1 && g1) {
+    const overFloor = g1.p50Ms - f1.p50Ms;
+    goals.push({
+      goal: "reference: added p50 over worker-floor, c=1",
+      required: "<= 1 ms",
+      measured: `${fixed(overFloor, 3)} ms`,
+      met: overFloor <= 1,
+    });
+  }
+  if (f32 && g32) {
+    const ofFloor = g32.callsPerSecond / f32.callsPerSecond;
+    goals.push({
+      goal: "reference: throughput vs worker-floor, c=32",
+      required: ">= 0.5x",
+      measured: `${fixed(ofFloor, 3)}x`,
+      met: ofFloor >= 0.5,
+    });
+  }
   for (const kind of config.sseKinds) {
     const verdict = memoryVerdict(sse, kind);
     goals.push({
@@ -616,8 +716,11 @@ async function main(): Promise<number> {
     `machine: ${info.nproc} cores (${info.cpuModel}), node ${info.node}, load ${info.loadavgAtStart.join(" ")}`,
   );
   const t0 = performance.now();
-  const stack = await startStack({ echoOutput: Boolean(args.echo) });
-  log(`stack up in ${((performance.now() - t0) / 1000).toFixed(1)} s: gateway ${stack.gateway.url}`);
+  const stack = await startStack({ echoOutput: Boolean(args.echo), floor: config.floor });
+  log(
+    `stack up in ${((performance.now() - t0) / 1000).toFixed(1)} s: gateway ${stack.gateway.url}` +
+      (stack.floor ? `, floor ${stack.floor.url}` : ""),
+  );
   log(`processes: ${stack.roles.map((r) => `${r.name}=${r.pid}`).join(", ")}`);
 
   let stopping: Promise<void> | null = null;

@@ -1,5 +1,6 @@
 // Starts what the benchmark measures: the gateway (wrangler dev + workerd + local D1) and server-everything through
-// the shared launcher, plus the SSE source; registers both upstreams; finds the processes behind each.
+// the shared launcher, plus the SSE source and the pass-through floor Worker (floor.ts); registers both upstreams
+// with the gateway; finds the processes behind each.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import {
@@ -9,6 +10,7 @@ import {
   startGateway,
 } from "../../test/support/local-stack.ts";
 import type { Role } from "./cpu.ts";
+import { type Floor, startFloor } from "./floor.ts";
 import { commandLine, descendants, listeningPorts } from "./proc.ts";
 
 const HOST = "127.0.0.1";
@@ -75,6 +77,8 @@ export interface Stack {
   gateway: Gateway;
   everything: Everything;
   sse: SseSource;
+  /** The pass-through Worker under its own `wrangler dev`, or null when it was not asked for. */
+  floor: Floor | null;
   /** The bearer token every gateway request carries (sub bench, team bench, roles admin). */
   token: string;
   /** The gateway's Worker runtime reached directly, bypassing wrangler's proxy workerd (diagnostic), or null. */
@@ -106,16 +110,29 @@ async function isGatewayRoot(port: number): Promise<boolean> {
   }
 }
 
-/** Sorts our descendant processes into roles: wrangler's proxy workerd, the gateway runtime workerd, and so on. */
+/**
+ * Sorts our descendant processes into roles: wrangler's proxy workerd, the gateway runtime workerd, and so on. The
+ * floor's processes are told apart by their process group (its wrangler leads one).
+ */
 async function findRoles(
   gatewayPort: number,
   sse: SseSource,
+  floor: Floor | null,
 ): Promise<{ roles: Role[]; runtimePort: number | null }> {
   const roles: Role[] = [];
   let runtimePort: number | null = null;
+  const floorPids = new Set(floor ? descendants(floor.pid).map((p) => p.pid) : []);
+  const floorPort = floor ? Number(new URL(floor.url).port) : -1;
   for (const proc of descendants(process.pid)) {
     const cmd = commandLine(proc.pid);
-    if (proc.comm === "workerd") {
+    if (floorPids.has(proc.pid)) {
+      if (proc.comm === "workerd") {
+        const proxy = listeningPorts(proc.pid).includes(floorPort);
+        roles.push({ name: proxy ? "floor-proxy-workerd" : "floor-workerd", pid: proc.pid });
+      } else if (cmd.includes("wrangler-dist/cli.js")) {
+        roles.push({ name: "floor-wrangler-node", pid: proc.pid });
+      }
+    } else if (proc.comm === "workerd") {
       const ports = listeningPorts(proc.pid);
       if (ports.includes(gatewayPort)) {
         roles.push({ name: "wrangler-proxy-workerd", pid: proc.pid });
@@ -138,23 +155,37 @@ async function findRoles(
   return { roles, runtimePort };
 }
 
-export async function startStack(options: { echoOutput: boolean }): Promise<Stack> {
-  const started = await Promise.allSettled([
-    startGateway({ echoOutput: options.echoOutput }),
+export async function startStack(options: { echoOutput: boolean; floor: boolean }): Promise<Stack> {
+  // The floor needs the upstreams' URLs, so it starts once they are up, while the gateway is still starting.
+  const gatewayStart = startGateway({ echoOutput: options.echoOutput });
+  const upstreams = Promise.allSettled([
     startEverything({ echoOutput: options.echoOutput }),
     startSseSource(),
   ]);
+  const floorStart = upstreams.then(([e, s]) =>
+    options.floor && e.status === "fulfilled" && s.status === "fulfilled"
+      ? startFloor({ everything: e.value.url, sse: s.value.url }, { echoOutput: options.echoOutput })
+      : null,
+  );
+  const [g, u, f] = await Promise.allSettled([gatewayStart, upstreams, floorStart]);
+  const [e, s] = u.status === "fulfilled" ? u.value : [];
+  const started = [g, e, s, f];
   const stopStarted = () =>
-    Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.stop() : undefined)));
-  const [g, e, s] = started;
-  if (g?.status !== "fulfilled" || e?.status !== "fulfilled" || s?.status !== "fulfilled") {
+    Promise.all(started.map((r) => (r?.status === "fulfilled" ? r.value?.stop() : undefined)));
+  if (
+    g.status !== "fulfilled" ||
+    e?.status !== "fulfilled" ||
+    s?.status !== "fulfilled" ||
+    f.status !== "fulfilled"
+  ) {
     await stopStarted();
-    const failed = started.find((r) => r.status === "rejected") as PromiseRejectedResult;
-    throw failed.reason;
+    const failed = started.find((r) => r?.status === "rejected") as PromiseRejectedResult | undefined;
+    throw failed?.reason ?? new Error("the stack did not start");
   }
   const gateway = g.value;
   const everything = e.value;
   const sse = s.value;
+  const floor = f.value;
   const stop = async () => {
     await stopStarted();
   };
@@ -162,11 +193,12 @@ export async function startStack(options: { echoOutput: boolean }): Promise<Stac
     const token = await gateway.mintToken({ sub: "bench", team: "bench", roles: ["admin"], ttl: "2h" });
     await register(gateway, token, "everything", everything.url);
     await register(gateway, token, "sse", sse.url);
-    const { roles, runtimePort } = await findRoles(Number(new URL(gateway.url).port), sse);
+    const { roles, runtimePort } = await findRoles(Number(new URL(gateway.url).port), sse, floor);
     return {
       gateway,
       everything,
       sse,
+      floor,
       token,
       runtimeUrl: runtimePort === null ? null : `http://${HOST}:${runtimePort}`,
       roles,
