@@ -97,7 +97,7 @@ const envSchema = z
   })
   .transform((env, ctx): GatewayConfig => {
     const encryptionKey = base64ToBytes(env.ENCRYPTION_KEY.trim());
-    if (!encryptionKey || encryptionKey.length !== 32) {
+    if (encryptionKey?.length !== 32) {
       ctx.addIssue({
         code: "custom",
         path: ["ENCRYPTION_KEY"],

@@ -4,7 +4,8 @@
 //
 // A Worker may not touch one request's streams from another request, so the cancelling request only raises a
 // flag here; the request that owns the stream polls its flags and acts in its own context.
-import type { RequestId } from "../core/jsonrpc.ts";
+import { isNotification, isRequest, type JsonRpcMessage, type RequestId } from "../core/jsonrpc.ts";
+import { Method } from "../core/mcp.ts";
 
 export interface TrackedRequest {
   readonly requestId: RequestId;
@@ -44,4 +45,50 @@ export function cancelInFlight(sessionId: string, requestId: RequestId): boolean
   if (!tracked) return false;
   tracked.cancelled = true;
   return true;
+}
+
+/**
+ * A relay starts checking whether the client cancelled one of its requests once they have been open this long
+ * (most calls are answered sooner, and cost no timer work at all), then checks this often.
+ */
+const CANCELLATION_WATCH_AFTER_MS = 500;
+const CANCELLATION_POLL_MS = 200;
+
+/**
+ * Tracks the requests a relay answers, and ends them (log row and stream) once the client cancels them. Returns
+ * the function that stops tracking.
+ */
+export function watchForCancellation(
+  sessionId: string,
+  messages: readonly JsonRpcMessage[],
+  recorder: { cancelled(requestId: RequestId, at: number): boolean; readonly hasOpenRequests: boolean },
+  relay: { stop(): void },
+): () => void {
+  const entries = messages.filter(isRequest).map((request) => trackInFlight(sessionId, request.id));
+  if (entries.length === 0) return () => {};
+  let poll: ReturnType<typeof setInterval> | null = null;
+  const check = () => {
+    for (const { tracked } of entries) {
+      if (tracked.cancelled) recorder.cancelled(tracked.requestId, Date.now());
+    }
+    if (!recorder.hasOpenRequests) relay.stop();
+  };
+  const watch = setTimeout(() => {
+    check();
+    poll = setInterval(check, CANCELLATION_POLL_MS);
+  }, CANCELLATION_WATCH_AFTER_MS);
+  return () => {
+    clearTimeout(watch);
+    if (poll !== null) clearInterval(poll);
+    for (const entry of entries) entry.untrack();
+  };
+}
+
+/** Ends, in this isolate, the requests a notifications/cancelled names. */
+export function applyCancellations(sessionId: string, messages: readonly JsonRpcMessage[]): void {
+  for (const message of messages) {
+    if (!isNotification(message) || message.method !== Method.Cancelled) continue;
+    const requestId = message.params?.requestId;
+    if (typeof requestId === "string" || typeof requestId === "number") cancelInFlight(sessionId, requestId);
+  }
 }

@@ -3,14 +3,14 @@
 // streams, and record what passed, off the response path.
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { isNotification, isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
+import { isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
 import { clientInfoOf, McpHeader, Method } from "../core/mcp.ts";
 import { database } from "../db/client.ts";
 import { GatewayError } from "../errors.ts";
 import { EventRecorder } from "../logging/event-recorder.ts";
 import { endSession } from "../logging/log-store.ts";
 import { resolveUpstream, type Upstream } from "../registry/upstream-resolver.ts";
-import { cancelInFlight, trackInFlight } from "./in-flight.ts";
+import { applyCancellations, watchForCancellation } from "./in-flight.ts";
 import {
   checkMessageHeaders,
   parseMessages,
@@ -203,7 +203,7 @@ function relay(
   const stopTracking =
     tracking.sessionId === null
       ? () => {}
-      : trackRequests(tracking.sessionId, tracking.requests, recorder, observed);
+      : watchForCancellation(tracking.sessionId, tracking.requests, recorder, observed);
   c.executionCtx.waitUntil(
     observed.done.then((end) => {
       stopTracking();
@@ -211,52 +211,6 @@ function relay(
     }),
   );
   return new Response(observed.body, { status: response.status, headers });
-}
-
-/**
- * A relay starts checking whether the client cancelled one of its requests once they have been open this long
- * (most calls are answered sooner, and cost no timer work at all), then checks this often.
- */
-const CANCELLATION_WATCH_AFTER_MS = 500;
-const CANCELLATION_POLL_MS = 200;
-
-/**
- * Tracks the requests a relay answers, and ends them (log row and stream) once the client cancels them. Returns
- * the function that stops tracking.
- */
-function trackRequests(
-  sessionId: string,
-  messages: readonly JsonRpcMessage[],
-  recorder: EventRecorder,
-  observed: { stop(): void },
-): () => void {
-  const entries = messages.filter(isRequest).map((request) => trackInFlight(sessionId, request.id));
-  if (entries.length === 0) return () => {};
-  let poll: ReturnType<typeof setInterval> | null = null;
-  const check = () => {
-    for (const { tracked } of entries) {
-      if (tracked.cancelled) recorder.cancelled(tracked.requestId, Date.now());
-    }
-    if (!recorder.hasOpenRequests) observed.stop();
-  };
-  const watch = setTimeout(() => {
-    check();
-    poll = setInterval(check, CANCELLATION_POLL_MS);
-  }, CANCELLATION_WATCH_AFTER_MS);
-  return () => {
-    clearTimeout(watch);
-    if (poll !== null) clearInterval(poll);
-    for (const entry of entries) entry.untrack();
-  };
-}
-
-/** Ends, in this isolate, the requests a notifications/cancelled names. */
-function applyCancellations(sessionId: string, messages: readonly JsonRpcMessage[]): void {
-  for (const message of messages) {
-    if (!isNotification(message) || message.method !== Method.Cancelled) continue;
-    const requestId = message.params?.requestId;
-    if (typeof requestId === "string" || typeof requestId === "number") cancelInFlight(sessionId, requestId);
-  }
 }
 
 /** Records a refusal or upstream failure for the exchange, then lets app.onError answer the client. */

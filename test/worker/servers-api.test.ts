@@ -119,11 +119,21 @@ describe("/api/v1/servers", () => {
     );
   });
 
-  it("refuses a body that is not JSON with 400", async () => {
-    const response = await api("POST", "/api/v1/servers", admin, undefined, {
-      "content-type": "application/json",
+  it("refuses a body that is not JSON, or not declared as JSON, with a coded error", async () => {
+    const garbled = await SELF.fetch("https://gateway.test/api/v1/servers", {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+      body: "{not json",
     });
-    expect(response.status).toBe(400);
+    expect(garbled.status).toBe(400);
+    expect((await garbled.json<{ error: { code: string } }>()).error.code).toBe("bad_request");
+    const untyped = await SELF.fetch("https://gateway.test/api/v1/servers", {
+      method: "POST",
+      headers: { authorization: `Bearer ${admin}`, "content-type": "text/plain" },
+      body: JSON.stringify({ name: "x", url: probeUrl() }),
+    });
+    expect(untyped.status).toBe(415);
+    expect((await untyped.json<{ error: { code: string } }>()).error.code).toBe("unsupported_media_type");
   });
 
   it("refuses URLs that are not http(s), carry credentials, or are malformed", async () => {
