@@ -107,6 +107,48 @@ describe("proxying", () => {
     expect(await response.text()).toBe("");
   });
 
+  it("relays a 2025-03-26 batch and logs each of its requests", async () => {
+    const init = await mcpPost("probe", admin, {
+      ...INITIALIZE,
+      params: { ...INITIALIZE.params, protocolVersion: "2025-03-26" },
+    });
+    const session = init.headers.get("mcp-session-id") ?? "";
+    await init.text();
+    const headers = { "mcp-protocol-version": "2025-03-26" };
+    await (
+      await mcpPost(
+        "probe",
+        admin,
+        { jsonrpc: "2.0", method: "notifications/initialized" },
+        { sessionId: session, headers },
+      )
+    ).text();
+    const response = await mcpPost(
+      "probe",
+      admin,
+      [
+        { jsonrpc: "2.0", id: "a", method: "tools/call", params: { name: "sleep", arguments: { ms: 1 } } },
+        { jsonrpc: "2.0", id: "b", method: "tools/call", params: { name: "sleep", arguments: { ms: 2 } } },
+      ],
+      { sessionId: session, headers },
+    );
+    expect(response.status).toBe(200);
+    const answers = await messagesOf(response);
+    const flat = answers.flatMap((m) => (Array.isArray(m) ? m : [m]));
+    expect(flat.map((m) => m.id).sort()).toEqual(["a", "b"]);
+    await vi.waitFor(
+      async () => {
+        const page = await (await api("GET", "/api/v1/logs?tool=sleep&limit=500", admin)).json<{
+          items: Array<{ request_id: string; status: string }>;
+        }>();
+        const batch = page.items.filter((i) => i.request_id === "a" || i.request_id === "b");
+        if (batch.length !== 2 || batch.some((i) => i.status !== "ok"))
+          throw new Error("batch not logged yet");
+      },
+      { timeout: 5_000, interval: 50 },
+    );
+  });
+
   it("works with a stateless upstream that issues no session id", async () => {
     const session = await initialize("stateless", admin);
     const { message } = await callTool("stateless", admin, session, "sleep", { ms: 0 });
