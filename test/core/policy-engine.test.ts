@@ -1,0 +1,363 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { JsonRpcMessage } from "../../src/core/jsonrpc.ts";
+import { type EvaluationInput, MAX_REGEX_INPUT, PolicySet } from "../../src/core/policy/engine.ts";
+import { type PolicyInput, policySchema } from "../../src/core/policy/policy-schema.ts";
+
+const policy = (input: PolicyInput) => policySchema.parse(input);
+
+const call = (name: string, args: Record<string, unknown> = {}): JsonRpcMessage => ({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: { name, arguments: args },
+});
+
+function input(message: JsonRpcMessage, overrides: Partial<EvaluationInput> = {}): EvaluationInput {
+  return {
+    server: "filesystem",
+    direction: "request",
+    subject: { sub: "carol", team: "acme", roles: ["contractor"], claims: { department: "ops", level: 3 } },
+    message,
+    ...overrides,
+  };
+}
+
+/** The example from the issue. */
+const noSystemFiles = policy({
+  name: "no-system-files",
+  servers: ["filesystem"],
+  match: {
+    method: "tools/call",
+    tool: "read_*",
+    args: { "/path": { regex: "^/etc/" } },
+    subject: { roles: ["contractor"] },
+  },
+  action: "deny",
+  reason: "System files are off limits",
+  priority: 100,
+});
+
+describe("policy documents", () => {
+  it("accept the issue's example and fill in defaults", () => {
+    expect(noSystemFiles).toMatchObject({ dry_run: false, enabled: true, servers: ["filesystem"] });
+    expect(noSystemFiles.match.tool).toEqual(["read_*"]);
+  });
+
+  it("refuse regexes RE2 cannot run in linear time, bad pointers, empty conditions and unknown keys", () => {
+    const bad = [
+      { match: { args: { "/x": { regex: "(a)\\1" } } } },
+      { match: { args: { "/x": { regex: "(?=a)" } } } },
+      { match: { args: { "no-slash": { equals: 1 } } } },
+      { match: { args: { "/x": {} } } },
+      { match: { toolz: "x" } },
+      { priority: 1.5 },
+    ];
+    for (const extra of bad) {
+      const result = policySchema.safeParse({ name: "p", servers: "*", action: "deny", ...extra });
+      expect(result.success, JSON.stringify(extra)).toBe(false);
+    }
+    const backreference = policySchema.safeParse({
+      name: "p",
+      servers: "*",
+      action: "deny",
+      match: { args: { "/x": { regex: "(a)\\1" } } },
+    });
+    expect(JSON.stringify(backreference.error?.issues)).toContain("RE2");
+  });
+});
+
+describe("PolicySet.evaluate", () => {
+  const set = PolicySet.compile([noSystemFiles]);
+
+  it("denies what the example policy names, with its reason, and nothing else", () => {
+    expect(set.evaluate(input(call("read_file", { path: "/etc/passwd" })))).toMatchObject({
+      action: "deny",
+      rule: "no-system-files",
+      reason: "System files are off limits",
+    });
+    const allowed = [
+      input(call("read_file", { path: "/home/carol/notes" })),
+      input(call("write_file", { path: "/etc/passwd" })),
+      input(call("read_file", { path: "/etc/passwd" }), {
+        subject: { sub: "dan", team: "acme", roles: ["admin"], claims: {} },
+      }),
+      input(call("read_file", { path: "/etc/passwd" }), { server: "other" }),
+      input(call("read_file", {})),
+    ];
+    for (const case_ of allowed) expect(set.evaluate(case_)).toMatchObject({ action: "allow", rule: null });
+  });
+
+  it("runs rules by priority, and by name at equal priority", () => {
+    const allowEtcHosts = policy({
+      name: "a-hosts-ok",
+      servers: "*",
+      match: { args: { "/path": { equals: "/etc/hosts" } } },
+      action: "allow",
+      priority: 200,
+    });
+    const both = PolicySet.compile([noSystemFiles, allowEtcHosts]);
+    expect(both.evaluate(input(call("read_file", { path: "/etc/hosts" })))).toMatchObject({
+      action: "allow",
+      rule: "a-hosts-ok",
+    });
+    const lower = PolicySet.compile([noSystemFiles, { ...allowEtcHosts, priority: 10 }]);
+    expect(lower.evaluate(input(call("read_file", { path: "/etc/hosts" })))).toMatchObject({
+      action: "deny",
+    });
+    const tie = PolicySet.compile([
+      { ...noSystemFiles, name: "z-deny" },
+      { ...allowEtcHosts, priority: 100 },
+    ]);
+    expect(tie.evaluate(input(call("read_file", { path: "/etc/hosts" })))).toMatchObject({
+      rule: "a-hosts-ok",
+    });
+  });
+
+  it("records log and dry-run rules and carries on", () => {
+    const audit = policy({
+      name: "audit-reads",
+      servers: "*",
+      match: { tool: "read_*" },
+      action: "log",
+      priority: 500,
+    });
+    const trial = policy({ ...noSystemFiles, name: "trial", dry_run: true, priority: 400 });
+    const decision = PolicySet.compile([audit, trial]).evaluate(
+      input(call("read_file", { path: "/etc/shadow" })),
+    );
+    expect(decision).toMatchObject({ action: "allow", rule: null });
+    expect(decision.observed).toEqual([
+      { rule: "audit-reads", action: "log", reason: null, dryRun: false },
+      { rule: "trial", action: "deny", reason: "System files are off limits", dryRun: true },
+    ]);
+  });
+
+  it("in allow-list mode denies requests no rule allows, but not what comes back", () => {
+    const allowRead = policy({ name: "reads", servers: "*", match: { tool: "read_*" }, action: "allow" });
+    const strict = PolicySet.compile([allowRead], "deny");
+    expect(strict.evaluate(input(call("read_file")))).toMatchObject({ action: "allow", rule: "reads" });
+    expect(strict.evaluate(input(call("delete_file")))).toMatchObject({
+      action: "deny",
+      rule: null,
+      reason: "Not allowed by any policy for this server.",
+    });
+    const result: JsonRpcMessage = { jsonrpc: "2.0", id: 1, result: {} };
+    expect(strict.evaluate(input(result, { direction: "result" }))).toMatchObject({ action: "allow" });
+  });
+
+  it("matches direction, prompts, resources, subjects and claims", () => {
+    const rules = PolicySet.compile([
+      policy({
+        name: "no-sampling",
+        servers: "*",
+        match: { direction: "server_request", method: "sampling/*" },
+        action: "deny",
+      }),
+      policy({ name: "no-secrets-prompt", servers: "*", match: { prompt: "secret-*" }, action: "deny" }),
+      policy({ name: "no-etc", servers: "*", match: { resource: "file:///etc/*" }, action: "deny" }),
+      policy({
+        name: "ops-only",
+        servers: "*",
+        match: {
+          tool: "restart",
+          subject: { claims: { department: { in: ["ops", "sre"] }, level: { gte: 3 } } },
+        },
+        action: "allow",
+        priority: 5,
+      }),
+      policy({ name: "no-restart", servers: "*", match: { tool: "restart" }, action: "deny" }),
+    ]);
+    const sampling: JsonRpcMessage = { jsonrpc: "2.0", id: 9, method: "sampling/createMessage", params: {} };
+    expect(rules.evaluate(input(sampling, { direction: "server_request" }))).toMatchObject({
+      rule: "no-sampling",
+    });
+    expect(rules.evaluate(input(sampling, { direction: "request" }))).toMatchObject({ action: "allow" });
+    expect(
+      rules.evaluate(
+        input({ jsonrpc: "2.0", id: 2, method: "prompts/get", params: { name: "secret-sauce" } }),
+      ),
+    ).toMatchObject({ rule: "no-secrets-prompt" });
+    expect(
+      rules.evaluate(
+        input({ jsonrpc: "2.0", id: 3, method: "resources/read", params: { uri: "file:///etc/passwd" } }),
+      ),
+    ).toMatchObject({ rule: "no-etc" });
+    expect(rules.evaluate(input(call("restart")))).toMatchObject({ action: "allow", rule: "ops-only" });
+    const junior = { sub: "j", team: "acme", roles: [], claims: { department: "ops", level: 1 } };
+    expect(rules.evaluate(input(call("restart"), { subject: junior }))).toMatchObject({
+      action: "deny",
+      rule: "no-restart",
+    });
+  });
+
+  it("supports every condition test", () => {
+    const check = (condition: Record<string, unknown>, value: unknown) =>
+      PolicySet.compile([
+        policy({ name: "c", servers: "*", match: { args: { "/v": condition } }, action: "deny" }),
+      ]).evaluate(input(call("t", value === undefined ? {} : { v: value }))).action;
+    expect(check({ equals: 3 }, 3)).toBe("deny");
+    expect(check({ equals: 3 }, "3")).toBe("allow");
+    expect(check({ in: ["a", "b"] }, "b")).toBe("deny");
+    expect(check({ prefix: "/tmp/" }, "/tmp/x")).toBe("deny");
+    expect(check({ glob: "*.pem" }, "key.pem")).toBe("deny");
+    expect(check({ regex: "(?i)drop\\s+table" }, "please DROP  TABLE users")).toBe("deny");
+    expect(check({ gt: 10, lte: 20 }, 20)).toBe("deny");
+    expect(check({ gt: 10, lte: 20 }, 21)).toBe("allow");
+    expect(check({ exists: false }, undefined)).toBe("deny");
+    expect(check({ exists: true }, undefined)).toBe("allow");
+    expect(check({ equals: "x" }, undefined)).toBe("allow");
+  });
+
+  it("resolves pointers into nested arguments and arrays", () => {
+    const rules = PolicySet.compile([
+      policy({
+        name: "n",
+        servers: "*",
+        match: { args: { "/files/1/path": { prefix: "/root" }, "/a~1b": { equals: true } } },
+        action: "deny",
+      }),
+    ]);
+    expect(
+      rules.evaluate(input(call("t", { files: [{ path: "/ok" }, { path: "/root/x" }], "a/b": true }))),
+    ).toMatchObject({ action: "deny" });
+    expect(rules.evaluate(input(call("t", { files: [{ path: "/root/x" }], "a/b": true })))).toMatchObject({
+      action: "allow",
+    });
+  });
+
+  it("fails closed: a value too long for a regex denies the message", () => {
+    const rules = PolicySet.compile([
+      policy({ name: "r", servers: "*", match: { args: { "/q": { regex: "secret" } } }, action: "deny" }),
+    ]);
+    const decision = rules.evaluate(input(call("search", { q: "x".repeat(MAX_REGEX_INPUT + 1) })));
+    expect(decision).toMatchObject({
+      action: "deny",
+      rule: null,
+      reason: "Policy evaluation failed, so the message was refused.",
+    });
+    expect(decision.failure).toContain("too long");
+  });
+
+  it("ignores disabled policies", () => {
+    expect(
+      PolicySet.compile([{ ...noSystemFiles, enabled: false }]).evaluate(
+        input(call("read_file", { path: "/etc/x" })),
+      ),
+    ).toMatchObject({ action: "allow" });
+  });
+});
+
+describe("PolicySet properties", () => {
+  const name = fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/);
+  const glob = fc.oneof(
+    name,
+    name.map((n) => `${n}*`),
+    fc.constant("*"),
+    name.map((n) => `*${n}?`),
+  );
+  const scalar = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean(), fc.constant(null));
+  const condition = fc
+    .record(
+      {
+        equals: scalar,
+        prefix: fc.string({ maxLength: 5 }),
+        glob,
+        regex: fc.constantFrom("^a", "b+", "(?i)x|y", "\\d{2,}"),
+        gt: fc.integer(),
+        exists: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    )
+    .filter((c) => Object.keys(c).length > 0);
+  const rule = fc.record({
+    name,
+    servers: fc.array(glob, { minLength: 1, maxLength: 2 }),
+    match: fc.record(
+      {
+        method: glob,
+        tool: glob,
+        args: fc.dictionary(fc.constantFrom("/a", "/b/0", "/c/d"), condition, { maxKeys: 2 }),
+        subject: fc.record({ roles: fc.array(name, { minLength: 1, maxLength: 2 }) }),
+        direction: fc.constantFrom("request", "server_request", "result"),
+      },
+      { requiredKeys: [] },
+    ),
+    action: fc.constantFrom("allow", "deny", "log", "redact"),
+    priority: fc.integer({ min: -100, max: 100 }),
+    dry_run: fc.boolean(),
+  });
+  const message = fc.record({
+    jsonrpc: fc.constant("2.0" as const),
+    id: fc.integer(),
+    method: fc.oneof(fc.constant("tools/call"), name),
+    params: fc.record({
+      name,
+      arguments: fc.dictionary(fc.constantFrom("a", "b", "c"), fc.jsonValue({ maxDepth: 2 })),
+    }),
+  });
+  const evaluation = fc.record({
+    server: name,
+    direction: fc.constantFrom("request" as const, "server_request" as const, "result" as const),
+    subject: fc.record({
+      sub: name,
+      team: name,
+      roles: fc.array(name, { maxLength: 2 }),
+      claims: fc.constant({}),
+    }),
+    message,
+  });
+
+  it("never throws, and always answers allow, deny or redact", () => {
+    fc.assert(
+      fc.property(
+        fc.array(rule, { maxLength: 12 }),
+        fc.constantFrom("allow" as const, "deny" as const),
+        evaluation,
+        (rules, mode, subject) => {
+          const set = PolicySet.compile(
+            rules.map((r) => policySchema.parse(r)),
+            mode,
+          );
+          const decision = set.evaluate(subject as EvaluationInput);
+          expect(["allow", "deny", "redact"]).toContain(decision.action);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a matching deny always beats a lower-priority matching allow", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1000, max: 1000 }),
+        fc.integer({ min: 1, max: 1000 }),
+        name,
+        evaluation,
+        (low, gap, tool, subject) => {
+          const allow = policySchema.parse({
+            name: "allow-all",
+            servers: "*",
+            match: { tool },
+            action: "allow",
+            priority: low,
+          });
+          const deny = policySchema.parse({
+            name: "deny-it",
+            servers: "*",
+            match: { tool },
+            action: "deny",
+            priority: low + gap,
+          });
+          const message = call(tool);
+          const decision = PolicySet.compile([allow, deny]).evaluate({
+            ...(subject as EvaluationInput),
+            message,
+          });
+          expect(decision).toMatchObject({ action: "deny", rule: "deny-it" });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
