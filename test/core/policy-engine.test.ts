@@ -239,6 +239,16 @@ describe("PolicySet.evaluate", () => {
     expect(decision.failure).toContain("too long");
   });
 
+  it("records a log rule once, even when it is filed under an exact tool and a tool prefix", () => {
+    const both = policy({
+      name: "audit",
+      servers: "*",
+      match: { tool: ["read_file", "read_*"] },
+      action: "log",
+    });
+    expect(PolicySet.compile([both]).evaluate(input(call("read_file"))).observed).toHaveLength(1);
+  });
+
   it("ignores disabled policies", () => {
     expect(
       PolicySet.compile([{ ...noSystemFiles, enabled: false }]).evaluate(
@@ -324,6 +334,51 @@ describe("PolicySet properties", () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it("the rule index never changes a decision: indexed and scanning evaluation always agree", () => {
+    // A small vocabulary, so that rules and messages meet often.
+    const tools = ["read_file", "read_dir", "write_file", "rm", "x"];
+    const toolPattern = fc.constantFrom(...tools, "read_*", "re*", "*_file", "r?", "*", "w\\*");
+    const smallRule = fc.record({
+      name,
+      servers: fc.constant("*"),
+      match: fc.record(
+        {
+          tool: fc.array(toolPattern, { minLength: 1, maxLength: 3 }),
+          method: fc.constantFrom("tools/call", "prompts/get", "tools/*"),
+          args: fc.dictionary(fc.constantFrom("/a"), condition, { maxKeys: 1 }),
+        },
+        { requiredKeys: [] },
+      ),
+      action: fc.constantFrom("allow", "deny", "log", "redact"),
+      priority: fc.integer({ min: -5, max: 5 }),
+      dry_run: fc.boolean(),
+    });
+    const message = fc.record({
+      jsonrpc: fc.constant("2.0" as const),
+      id: fc.integer(),
+      method: fc.constantFrom("tools/call", "prompts/get", "ping"),
+      params: fc.record({
+        name: fc.constantFrom(...tools),
+        arguments: fc.dictionary(fc.constantFrom("a"), scalar),
+      }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(smallRule, { maxLength: 15 }),
+        message,
+        fc.constantFrom("allow" as const, "deny" as const),
+        (rules, m, mode) => {
+          const docs = rules.map((r) => policySchema.parse(r));
+          const evaluated = input(m as JsonRpcMessage, { server: "s" });
+          const indexed = PolicySet.compile(docs, mode).evaluate(evaluated);
+          const scanned = PolicySet.compile(docs, mode, { indexed: false }).evaluate(evaluated);
+          expect(indexed).toEqual(scanned);
+        },
+      ),
+      { numRuns: 1_000 },
     );
   });
 

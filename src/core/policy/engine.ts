@@ -4,7 +4,7 @@
 // during evaluation denies: the engine fails closed.
 import { RE2JS } from "re2js";
 import { isRequest, type JsonRpcMessage } from "../jsonrpc.ts";
-import { compileGlob, compileGlobs, type GlobMatcher } from "./glob.ts";
+import { compileGlob, compileGlobs, type GlobMatcher, globPrefix } from "./glob.ts";
 import { MISSING, parsePointer, resolvePointer } from "./json-pointer.ts";
 import type { Condition, PolicyAction, PolicyDirection, PolicyDocument } from "./policy-schema.ts";
 
@@ -62,6 +62,10 @@ interface MessageView {
 type Test = (input: EvaluationInput, view: MessageView) => boolean;
 
 interface CompiledRule {
+  /** Position in priority order. */
+  order: number;
+  /** Where the rule is filed so that evaluation can skip rules that cannot match (see RuleIndex). */
+  keys: IndexKeys;
   name: string;
   action: PolicyAction;
   reason: string | null;
@@ -122,7 +126,7 @@ function compileCondition(condition: Condition): (value: unknown) => boolean {
   return (value) => tests.every((test) => test(value));
 }
 
-function compileRule(policy: PolicyDocument): CompiledRule {
+function compileRule(policy: PolicyDocument, order: number): CompiledRule {
   const { match } = policy;
   const tests: Test[] = [];
   const onName = (patterns: string[] | undefined, pick: (view: MessageView) => string | null) => {
@@ -165,12 +169,17 @@ function compileRule(policy: PolicyDocument): CompiledRule {
     tests.push((_input, view) => check(view.args === MISSING ? MISSING : resolvePointer(view.args, tokens)));
   }
   return {
+    order,
+    keys: indexKeys(match.tool, match.method),
     name: policy.name,
     action: policy.action,
     reason: policy.reason ?? null,
     dryRun: policy.dry_run,
     appliesTo: compileGlobs(policy.servers),
-    test: (input, view) => tests.every((test) => test(input, view)),
+    test: (input, view) => {
+      for (const test of tests) if (!test(input, view)) return false;
+      return true;
+    },
   };
 }
 
@@ -181,28 +190,37 @@ const EVALUATION_FAILED = "Policy evaluation failed, so the message was refused.
 export class PolicySet {
   readonly #rules: CompiledRule[];
   readonly #defaultMode: DefaultMode;
-  readonly #byServer = new Map<string, CompiledRule[]>();
+  readonly #byServer = new Map<string, RuleIndex>();
 
   private constructor(rules: CompiledRule[], defaultMode: DefaultMode) {
     this.#rules = rules;
     this.#defaultMode = defaultMode;
   }
 
-  /** Compiles validated policies (see policySchema). Disabled ones are left out. */
-  static compile(policies: readonly PolicyDocument[], defaultMode: DefaultMode = "allow"): PolicySet {
+  /**
+   * Compiles validated policies (see policySchema). Disabled ones are left out. `indexed: false` makes every
+   * evaluation scan all rules: the reference the index is tested against.
+   */
+  static compile(
+    policies: readonly PolicyDocument[],
+    defaultMode: DefaultMode = "allow",
+    options: { indexed?: boolean } = {},
+  ): PolicySet {
     const ordered = policies
       .filter((policy) => policy.enabled)
       .toSorted((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return new PolicySet(ordered.map(compileRule), defaultMode);
+    const rules = ordered.map((policy, order) => compileRule(policy, order));
+    if (options.indexed === false) for (const rule of rules) rule.keys = { kind: "scan" };
+    return new PolicySet(rules, defaultMode);
   }
 
-  #rulesFor(server: string): CompiledRule[] {
-    let rules = this.#byServer.get(server);
-    if (!rules) {
-      rules = this.#rules.filter((rule) => rule.appliesTo(server));
-      if (this.#byServer.size < 10_000) this.#byServer.set(server, rules);
+  #rulesFor(server: string): RuleIndex {
+    let index = this.#byServer.get(server);
+    if (!index) {
+      index = new RuleIndex(this.#rules.filter((rule) => rule.appliesTo(server)));
+      if (this.#byServer.size < 10_000) this.#byServer.set(server, index);
     }
-    return rules;
+    return index;
   }
 
   /** The decision for one message. Never throws: a failure denies. */
@@ -210,7 +228,7 @@ export class PolicySet {
     const observed: RuleHit[] = [];
     try {
       const view = viewOf(input.message);
-      for (const rule of this.#rulesFor(input.server)) {
+      for (const rule of this.#rulesFor(input.server).candidates(view)) {
         if (!rule.test(input, view)) continue;
         const hit = { rule: rule.name, action: rule.action, reason: rule.reason, dryRun: rule.dryRun };
         if (rule.dryRun || rule.action === "log") {
@@ -232,6 +250,80 @@ export class PolicySet {
         failure: error instanceof Error ? error.message : String(error),
       };
     }
+  }
+}
+
+/** Tool-name keys are exact names, or the first PREFIX_KEY characters of a literal prefix. */
+const PREFIX_KEY = 2;
+
+type IndexKeys =
+  | { kind: "tool"; exact: string[]; prefixes: string[] }
+  | { kind: "method"; methods: string[] }
+  | { kind: "scan" };
+
+/**
+ * How a rule can be found: by the tools it names (when each tool pattern is a literal or starts with at least
+ * PREFIX_KEY literal characters), else by its literal methods, else only by scanning.
+ */
+function indexKeys(tools: string[] | undefined, methods: string[] | undefined): IndexKeys {
+  if (tools) {
+    const exact: string[] = [];
+    const prefixes: string[] = [];
+    for (const pattern of tools) {
+      const { prefix, exact: isExact } = globPrefix(pattern);
+      if (isExact) exact.push(prefix);
+      else if (prefix.length >= PREFIX_KEY) prefixes.push(prefix.slice(0, PREFIX_KEY));
+      else return { kind: "scan" };
+    }
+    return { kind: "tool", exact, prefixes };
+  }
+  if (methods?.every((pattern) => globPrefix(pattern).exact)) return { kind: "method", methods };
+  return { kind: "scan" };
+}
+
+function file(map: Map<string, CompiledRule[]>, key: string, rule: CompiledRule): void {
+  const list = map.get(key);
+  if (list?.at(-1) === rule) return;
+  if (list) list.push(rule);
+  else map.set(key, [rule]);
+}
+
+/** A server's rules filed so that a message meets only the rules that could match it, in priority order. */
+class RuleIndex {
+  readonly #byTool = new Map<string, CompiledRule[]>();
+  readonly #byToolPrefix = new Map<string, CompiledRule[]>();
+  readonly #byMethod = new Map<string, CompiledRule[]>();
+  readonly #scanned: CompiledRule[] = [];
+
+  constructor(rules: readonly CompiledRule[]) {
+    for (const rule of rules) {
+      const keys = rule.keys;
+      if (keys.kind === "tool") {
+        for (const tool of keys.exact) file(this.#byTool, tool, rule);
+        for (const prefix of keys.prefixes) file(this.#byToolPrefix, prefix, rule);
+      } else if (keys.kind === "method") {
+        for (const method of keys.methods) file(this.#byMethod, method, rule);
+      } else {
+        this.#scanned.push(rule);
+      }
+    }
+  }
+
+  candidates(view: MessageView): readonly CompiledRule[] {
+    const lists: CompiledRule[][] = [];
+    if (view.tool !== null) {
+      const exact = this.#byTool.get(view.tool);
+      if (exact) lists.push(exact);
+      const prefixed = this.#byToolPrefix.get(view.tool.slice(0, PREFIX_KEY));
+      if (prefixed) lists.push(prefixed);
+    }
+    const byMethod = view.method === null ? undefined : this.#byMethod.get(view.method);
+    if (byMethod) lists.push(byMethod);
+    if (this.#scanned.length > 0) lists.push(this.#scanned);
+    if (lists.length <= 1) return lists[0] ?? [];
+    const merged = lists.flat().sort((a, b) => a.order - b.order);
+    // A rule filed under both an exact tool and a tool prefix meets itself here: keep it once.
+    return merged.filter((rule, i) => i === 0 || merged[i - 1] !== rule);
   }
 }
 

@@ -25,6 +25,14 @@ function tokenize(pattern: string): Token[] {
   return tokens;
 }
 
+/** The literal text a pattern starts with (all of it when it has no wildcards), and whether that is all. */
+export function globPrefix(pattern: string): { prefix: string; exact: boolean } {
+  const tokens = tokenize(pattern);
+  const firstWildcard = tokens.findIndex((t) => t.kind !== "literal");
+  const literal = firstWildcard === -1 ? tokens : tokens.slice(0, firstWildcard);
+  return { prefix: literal.map((t) => t.char).join(""), exact: firstWildcard === -1 };
+}
+
 export function compileGlob(pattern: string): GlobMatcher {
   const tokens = tokenize(pattern);
   if (tokens.every((t) => t.kind === "literal")) {
@@ -32,6 +40,23 @@ export function compileGlob(pattern: string): GlobMatcher {
     return (text) => text === literal;
   }
   if (tokens.length === 1 && tokens[0]?.kind === "any") return () => true;
+  const last = tokens.length - 1;
+  const literalsBetween = (from: number, to: number) =>
+    tokens.slice(from, to).every((t) => t.kind === "literal")
+      ? tokens
+          .slice(from, to)
+          .map((t) => t.char)
+          .join("")
+      : null;
+  // The common shapes `prefix*` and `*suffix` need no general matching.
+  if (tokens[last]?.kind === "any") {
+    const prefix = literalsBetween(0, last);
+    if (prefix !== null) return (text) => text.startsWith(prefix);
+  }
+  if (tokens[0]?.kind === "any") {
+    const suffix = literalsBetween(1, tokens.length);
+    if (suffix !== null) return (text) => text.endsWith(suffix);
+  }
   return (text) => {
     // Classic wildcard matching with a single backtrack point: O(pattern × text) at worst.
     let t = 0;
