@@ -15,11 +15,28 @@ export const servers = sqliteTable(
     /** JSON array of the header names inside credentialsSealed, so the API can say what is set. */
     credentialHeaderNames: text("credential_header_names").notNull().default("[]"),
     timeoutMs: integer("timeout_ms"),
+    /** What happens to a request no policy decides: "allow" (allow-all) or "deny" (allow-list mode). */
+    policyDefault: text("policy_default").notNull().default("allow"),
     createdBy: text("created_by").notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [uniqueIndex("servers_team_name").on(t.team, t.name)],
+);
+
+/** A team's policies. `document` is the validated policy JSON (docs/policies.md); the other columns index it. */
+export const policies = sqliteTable(
+  "policies",
+  {
+    id: text("id").primaryKey(),
+    team: text("team").notNull(),
+    name: text("name").notNull(),
+    document: text("document").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("policies_team_name").on(t.team, t.name)],
 );
 
 /** One row per MCP session opened through the gateway. */
@@ -85,4 +102,5 @@ export const events = sqliteTable(
 );
 
 export type ServerRow = typeof servers.$inferSelect;
+export type PolicyRow = typeof policies.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;

@@ -21,6 +21,10 @@ const ServerName = z
   )
   .openapi({ example: "everything" });
 
+const PolicyDefault = z.enum(["allow", "deny"]).openapi({
+  description: "What happens to a request no policy decides: allow, or deny (allow-list mode).",
+});
+
 const CreateServer = z
   .strictObject({
     name: ServerName,
@@ -32,6 +36,7 @@ const CreateServer = z
       example: { authorization: "Bearer upstream-token" },
     }),
     timeout_ms: z.number().int().min(100).max(900_000).optional(),
+    policy_default: PolicyDefault.optional(),
   })
   .openapi("CreateServer");
 
@@ -44,6 +49,7 @@ const UpdateServer = z
       .optional()
       .openapi({ description: "Replaces all headers; null removes them." }),
     timeout_ms: z.number().int().min(100).max(900_000).nullable().optional(),
+    policy_default: PolicyDefault.optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, "name at least one field to change")
   .openapi("UpdateServer");
@@ -58,6 +64,7 @@ const Server = z
       .array(z.string())
       .openapi({ description: "Names of the stored credential headers." }),
     timeout_ms: z.number().int().nullable(),
+    policy_default: PolicyDefault,
     created_by: z.string(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -74,6 +81,7 @@ function toApi(row: ServerRow): z.infer<typeof Server> {
     description: row.description,
     credential_headers: JSON.parse(row.credentialHeaderNames) as string[],
     timeout_ms: row.timeoutMs,
+    policy_default: row.policyDefault === "deny" ? "deny" : "allow",
     created_by: row.createdBy,
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
@@ -140,6 +148,7 @@ serversApi.openapi(
         Object.keys(headers).length > 0 ? await sealCredentials(config.encryptionKey, id, headers) : null,
       credentialHeaderNames: JSON.stringify(Object.keys(headers).sort()),
       timeoutMs: input.timeout_ms ?? null,
+      policyDefault: input.policy_default ?? "allow",
       createdBy: subject,
       createdAt: now,
       updatedAt: now,
@@ -191,6 +200,7 @@ serversApi.openapi(
     if (patch.url !== undefined) next.url = checkedUrl(patch.url, config);
     if (patch.description !== undefined) next.description = patch.description;
     if (patch.timeout_ms !== undefined) next.timeoutMs = patch.timeout_ms;
+    if (patch.policy_default !== undefined) next.policyDefault = patch.policy_default;
     if (patch.headers !== undefined) {
       const headers = patch.headers ?? {};
       next.credentialsSealed =
