@@ -135,7 +135,11 @@ describe("/api/v1/policies", () => {
 
 describe("/api/v1/policies/evaluate", () => {
   beforeAll(async () => {
-    await api("POST", "/api/v1/policies", admin, { ...noSystemFiles, name: "eval-system-files", priority: 500 });
+    await api("POST", "/api/v1/policies", admin, {
+      ...noSystemFiles,
+      name: "eval-system-files",
+      priority: 500,
+    });
   });
 
   it("says which rule decides, for the caller or a given subject", async () => {
