@@ -11,6 +11,8 @@ export interface Identity {
   team: string;
   /** Every role name the token carries, including ones the gateway does not use. */
   roles: readonly string[];
+  /** All claims of the verified token, for policies that match on them. */
+  claims: Readonly<Record<string, unknown>>;
 }
 
 export type IdentityResult =
@@ -36,7 +38,7 @@ export function identityFromClaims(claims: JWTPayload, settings: JwtSettings): I
       detail: `the token has no "${settings.teamClaim}" claim naming the caller's team`,
     };
   }
-  return { ok: true, identity: { subject, team, roles: rolesOf(claims[settings.rolesClaim]) } };
+  return { ok: true, identity: { subject, team, roles: rolesOf(claims[settings.rolesClaim]), claims } };
 }
 
 /** Roles may be a JSON array or a space- or comma-separated string (as OAuth scopes are). */

@@ -24,7 +24,7 @@ export type Direction = "client_to_server" | "server_to_client";
  * ok / error: the response passed (a JSON-RPC result / error). rejected: the gateway refused the message.
  * upstream_error: the upstream failed or was unreachable. incomplete: the stream broke before the response.
  * uninspected: the response passed whole but was too large for the gateway to inspect. cancelled: the client
- * cancelled the request before its response.
+ * cancelled the request before its response. denied: a policy refused the message; it was not sent upstream.
  */
 export type EventStatus =
   | "ok"
@@ -33,7 +33,8 @@ export type EventStatus =
   | "upstream_error"
   | "incomplete"
   | "uninspected"
-  | "cancelled";
+  | "cancelled"
+  | "denied";
 
 export interface ExchangeScope {
   team: string;
@@ -127,13 +128,13 @@ export class EventRecorder {
 
   /**
    * The exchange failed at the gateway: `rejected` when the gateway refused the client's message(s) itself,
-   * `upstream_error` when the upstream could not be reached, timed out or failed.
+   * `upstream_error` when the upstream could not be reached, timed out or failed, `denied` when a policy refused.
    */
   failed(
     messages: readonly JsonRpcMessage[],
     at: number,
-    status: "rejected" | "upstream_error",
-    failure: { jsonRpcCode: number; code: string },
+    status: "rejected" | "upstream_error" | "denied",
+    failure: { jsonRpcCode: number; code: string; message?: string },
     bodyBytes: number,
   ): void {
     const list: readonly (JsonRpcMessage | null)[] = messages.length > 0 ? messages : [null];
@@ -145,7 +146,10 @@ export class EventRecorder {
       });
       row.errorCode = failure.jsonRpcCode;
       row.latencyMs = 0;
-      row.result = { reason: failure.code };
+      row.result =
+        failure.message === undefined
+          ? { reason: failure.code }
+          : { reason: failure.code, message: failure.message };
       this.#rows.push(row);
     }
   }

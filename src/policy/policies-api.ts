@@ -14,6 +14,7 @@ import { describeIssues, validationHook } from "../http/validation.ts";
 import { findServer } from "../registry/server-store.ts";
 import { readPolicyBody } from "./policy-body.ts";
 import { buildBundle } from "./policy-bundle.ts";
+import { forgetPolicies } from "./policy-resolver.ts";
 import {
   deletePolicy,
   documentOf,
@@ -74,6 +75,14 @@ function validDocument(value: unknown, nameFromPath?: string): PolicyDocument {
   if (nameFromPath !== undefined && parsed.data.name !== nameFromPath) {
     throw new GatewayError(400, "validation_failed", "The policy's name must match the name in the path.");
   }
+  if (parsed.data.action === "redact") {
+    // Refused rather than stored: until the gateway can redact traffic, a redact policy would be a silent no-op.
+    throw new GatewayError(
+      400,
+      "validation_failed",
+      "redact policies are not enforced yet; use deny or log for now.",
+    );
+  }
   if (RESERVED_NAMES.has(parsed.data.name)) {
     throw new GatewayError(
       400,
@@ -130,6 +139,7 @@ policiesApi.post("/", requireRole("admin"), async (c) => {
   if (!(await insertPolicy(database(c.env), row))) {
     throw new GatewayError(409, "policy_exists", `Your team already has a policy named '${document.name}'.`);
   }
+  forgetPolicies(team);
   return c.json(toApi(row), 201, { Location: `/api/v1/policies/${row.name}` });
 });
 
@@ -275,6 +285,7 @@ policiesApi.put("/:name", requireRole("admin"), async (c) => {
   if (!row) throw notFound(name);
   const next: PolicyRow = { ...row, document: JSON.stringify(document), updatedAt: Date.now() };
   await replacePolicy(db, next);
+  forgetPolicies(next.team);
   return c.json(toApi(next), 200);
 });
 
@@ -289,6 +300,7 @@ policiesApi.openapi(
   async (c) => {
     const { name } = c.req.valid("param");
     if (!(await deletePolicy(database(c.env), c.get("identity").team, name))) throw notFound(name);
+    forgetPolicies(c.get("identity").team);
     return c.body(null, 204);
   },
 );

@@ -9,8 +9,10 @@ import { database } from "../db/client.ts";
 import { GatewayError } from "../errors.ts";
 import { EventRecorder } from "../logging/event-recorder.ts";
 import { endSession } from "../logging/log-store.ts";
+import { resolvePolicies } from "../policy/policy-resolver.ts";
 import { resolveUpstream, type Upstream } from "../registry/upstream-resolver.ts";
 import { applyCancellations, watchForCancellation } from "./in-flight.ts";
+import { denialResponse, judgeClientMessages, POLICY_DENIED } from "./policy-enforcement.ts";
 import {
   checkMessageHeaders,
   parseMessages,
@@ -251,6 +253,22 @@ mcpRoutes.post("/:server", async (c) => {
     const session = initialize ? null : await sessionOf(c, upstream, first);
     const sessionId = session?.id ?? (initialize ? newSessionId() : null);
     if (sessionId) recorder.useSession(sessionId);
+
+    const policies = await resolvePolicies(c.env, c.get("identity").team, upstream, config.serverCacheTtlMs);
+    const verdicts = judgeClientMessages(policies, upstream.name, c.get("identity"), messages);
+    const denied = verdicts.find((verdict) => verdict.decision.action === "deny");
+    if (denied) {
+      const { rule, reason } = denied.decision;
+      recorder.failed(
+        messages,
+        startedAt,
+        "denied",
+        { jsonRpcCode: POLICY_DENIED, code: `policy:${rule ?? "default"}`, message: reason ?? "" },
+        body.byteLength,
+      );
+      recorder.finish(Date.now());
+      return denialResponse(verdicts);
+    }
     recorder.clientMessages(messages, body.byteLength, startedAt);
     if (session) applyCancellations(session.id, messages);
 

@@ -8,6 +8,7 @@ import { database } from "../db/client.ts";
 import type { ServerRow } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
 import { validationHook } from "../http/validation.ts";
+import { forgetPolicies } from "../policy/policy-resolver.ts";
 import { credentialHeadersSchema, sealCredentials } from "./credentials.ts";
 import { deleteServer, findServer, insertServer, listServers, replaceServer } from "./server-store.ts";
 import { forgetUpstream } from "./upstream-resolver.ts";
@@ -209,6 +210,7 @@ serversApi.openapi(
     }
     await replaceServer(db, next);
     forgetUpstream(team, name);
+    forgetPolicies(team);
     return c.json(toApi(next), 200);
   },
 );

@@ -14,6 +14,8 @@ export interface Upstream {
   /** Decrypted credential headers to send upstream. */
   headers: Readonly<Record<string, string>>;
   timeoutMs: number | null;
+  /** What happens to a request no policy decides. */
+  policyDefault: "allow" | "deny";
 }
 
 const MAX_ENTRIES = 1_000;
@@ -67,5 +69,12 @@ async function toUpstream(row: ServerRow, encryptionKey: Uint8Array): Promise<Up
     }
     headers = opened;
   }
-  return { serverId: row.id, name: row.name, url: row.url, headers, timeoutMs: row.timeoutMs };
+  return {
+    serverId: row.id,
+    name: row.name,
+    url: row.url,
+    headers,
+    timeoutMs: row.timeoutMs,
+    policyDefault: row.policyDefault === "deny" ? "deny" : "allow",
+  };
 }

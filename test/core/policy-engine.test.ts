@@ -144,6 +144,19 @@ describe("PolicySet.evaluate", () => {
     });
     const result: JsonRpcMessage = { jsonrpc: "2.0", id: 1, result: {} };
     expect(strict.evaluate(input(result, { direction: "result" }))).toMatchObject({ action: "allow" });
+    // Protocol plumbing is never refused by default, or no session could even start.
+    for (const method of ["initialize", "ping", "tools/list", "resources/list"]) {
+      expect(strict.evaluate(input({ jsonrpc: "2.0", id: 2, method, params: {} })), method).toMatchObject({
+        action: "allow",
+      });
+    }
+    expect(
+      strict.evaluate(
+        input({ jsonrpc: "2.0", id: 3, method: "resources/read", params: { uri: "file:///x" } }),
+      ),
+    ).toMatchObject({
+      action: "deny",
+    });
   });
 
   it("matches direction, prompts, resources, subjects and claims", () => {

@@ -237,7 +237,7 @@ export class PolicySet {
         }
         return { action: rule.action as Decision["action"], rule: rule.name, reason: rule.reason, observed };
       }
-      if (this.#defaultMode === "deny" && isRequestLike(input)) {
+      if (this.#defaultMode === "deny" && deniedByDefault(input)) {
         return { action: "deny", rule: null, reason: DENIED_BY_DEFAULT, observed };
       }
       return { action: "allow", rule: null, reason: null, observed };
@@ -327,7 +327,19 @@ class RuleIndex {
   }
 }
 
-/** Allow-list mode refuses what the client asks for, not the responses and notifications that come back. */
-function isRequestLike(input: EvaluationInput): boolean {
-  return input.direction !== "result" && isRequest(input.message);
+/**
+ * The operations allow-list mode refuses unless a rule allows them: what invokes a tool, prompt or resource.
+ * Protocol plumbing (initialize, ping, listings, notifications) and what comes back are never refused by default,
+ * so an allow-list server still works; explicit deny rules apply to everything.
+ */
+const OPERATIONS = new Set([
+  "tools/call",
+  "prompts/get",
+  "resources/read",
+  "resources/subscribe",
+  "completion/complete",
+]);
+
+function deniedByDefault(input: EvaluationInput): boolean {
+  return input.direction === "request" && isRequest(input.message) && OPERATIONS.has(input.message.method);
 }

@@ -1,0 +1,68 @@
+// Enforces policies on what a client sends, before anything goes upstream. A denied tools/call is answered with a
+// tool result marked isError, carrying the policy's reason, so the model sees why and can adapt; any other denied
+// request gets a JSON-RPC error with POLICY_DENIED; a denied notification is dropped.
+import type { Identity } from "../auth/identity.ts";
+import { errorResponse, isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
+import { Method } from "../core/mcp.ts";
+import type { Decision, PolicySet } from "../core/policy/engine.ts";
+
+/** JSON-RPC error code for a request a policy denied (outside the spec's reserved -32768..-32000). */
+export const POLICY_DENIED = -31001;
+
+const DEFAULT_REASON = "Denied by policy.";
+const BATCH_REASON = "Not sent: another message in the same batch was denied by policy.";
+
+export interface Verdict {
+  message: JsonRpcMessage;
+  decision: Decision;
+}
+
+/** The decision for each message the client sent. */
+export function judgeClientMessages(
+  policies: PolicySet,
+  server: string,
+  identity: Identity,
+  messages: readonly JsonRpcMessage[],
+): Verdict[] {
+  const subject = {
+    sub: identity.subject,
+    team: identity.team,
+    roles: identity.roles,
+    claims: identity.claims,
+  };
+  return messages.map((message) => ({
+    message,
+    decision: policies.evaluate({ server, direction: "request", subject, message }),
+  }));
+}
+
+/** The answer to one request that will not be sent upstream. */
+function refusal(message: JsonRpcMessage, reason: string, rule: string | null): unknown {
+  if (!isRequest(message)) return null;
+  if (message.method === Method.ToolsCall) {
+    return {
+      jsonrpc: "2.0",
+      id: message.id,
+      result: { content: [{ type: "text", text: reason }], isError: true },
+    };
+  }
+  return errorResponse(message.id, POLICY_DENIED, reason, { rule });
+}
+
+/**
+ * The response when any message is denied: nothing of the exchange goes upstream. Requests get their refusals
+ * (in a batch, the allowed ones are refused too, since a batch is sent whole or not at all); an exchange of only
+ * notifications gets 202.
+ */
+export function denialResponse(verdicts: readonly Verdict[]): Response {
+  const answers = verdicts
+    .map(({ message, decision }) =>
+      decision.action === "deny"
+        ? refusal(message, decision.reason ?? DEFAULT_REASON, decision.rule)
+        : refusal(message, BATCH_REASON, null),
+    )
+    .filter((answer) => answer !== null);
+  if (answers.length === 0) return new Response(null, { status: 202 });
+  const body = verdicts.length === 1 ? answers[0] : answers;
+  return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
+}

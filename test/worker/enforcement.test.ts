@@ -1,0 +1,159 @@
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  api,
+  callTool,
+  initialize,
+  mcpPost,
+  messagesOf,
+  mintToken,
+  probeUrl,
+  registerServer,
+} from "./helpers.ts";
+
+// A team of its own, so the policies here touch no other test file's traffic.
+const TEAM = "enforce";
+let admin: string;
+
+async function addPolicy(document: Record<string, unknown>) {
+  const response = await api("POST", "/api/v1/policies", admin, { servers: "*", ...document });
+  if (response.status !== 201)
+    throw new Error(`policy ${document.name}: ${response.status} ${await response.text()}`);
+}
+
+beforeAll(async () => {
+  admin = await mintToken({ team: TEAM });
+  await registerServer(admin, "guarded", probeUrl());
+  await addPolicy({
+    name: "no-sleep",
+    match: { tool: "sleep" },
+    action: "deny",
+    reason: "Sleeping is not allowed here",
+  });
+  await addPolicy({
+    name: "no-resource-list",
+    match: { method: "resources/list" },
+    action: "deny",
+    reason: "Listing is off",
+  });
+  await addPolicy({
+    name: "contractors-no-blob",
+    match: { tool: "blob", subject: { roles: ["contractor"] } },
+    action: "deny",
+    reason: "Contractors may not fetch blobs",
+  });
+  await addPolicy({ name: "trial-no-whoami", match: { tool: "whoami" }, action: "deny", dry_run: true });
+  await addPolicy({
+    name: "no-secret-queries",
+    match: { tool: "leak", args: { "/q": { regex: "secret" } } },
+    action: "deny",
+    reason: "No secrets",
+  });
+});
+
+describe("policy enforcement on client requests", () => {
+  it("answers a denied tool call with an isError result carrying the reason, without calling the tool", async () => {
+    const session = await initialize("guarded", admin);
+    const { response, message } = await callTool("guarded", admin, session, "sleep", { ms: 0 }, 5);
+    expect(response.status).toBe(200);
+    expect(message).toEqual({
+      jsonrpc: "2.0",
+      id: 5,
+      result: { content: [{ type: "text", text: "Sleeping is not allowed here" }], isError: true },
+    });
+  });
+
+  it("answers another denied request with a JSON-RPC error naming the rule, and the session goes on", async () => {
+    const session = await initialize("guarded", admin);
+    const response = await mcpPost(
+      "guarded",
+      admin,
+      { jsonrpc: "2.0", id: 6, method: "resources/list" },
+      { sessionId: session },
+    );
+    const [message] = await messagesOf(response);
+    expect(message).toEqual({
+      jsonrpc: "2.0",
+      id: 6,
+      error: { code: -31001, message: "Listing is off", data: { rule: "no-resource-list" } },
+    });
+    const { message: allowed } = await callTool("guarded", admin, session, "whoami", {}, 7);
+    expect(allowed).toHaveProperty("result.content");
+    expect(allowed).not.toHaveProperty("result.isError");
+  });
+
+  it("applies subject conditions: the same call is denied to a contractor only", async () => {
+    const contractor = await mintToken({ team: TEAM, sub: "carl", roles: ["member", "contractor"] });
+    const contractorSession = await initialize("guarded", contractor);
+    const denied = await callTool("guarded", contractor, contractorSession, "blob", { bytes: 3 }, 8);
+    expect(denied.message).toMatchObject({
+      result: { isError: true, content: [{ text: "Contractors may not fetch blobs" }] },
+    });
+    const session = await initialize("guarded", admin);
+    const allowed = await callTool("guarded", admin, session, "blob", { bytes: 3 }, 9);
+    expect(allowed.message).toMatchObject({ result: { content: [{ text: "bbb" }] } });
+  });
+
+  it("lets a dry-run policy's call through", async () => {
+    const session = await initialize("guarded", admin);
+    const { message } = await callTool("guarded", admin, session, "whoami", {}, 10);
+    expect(message).not.toHaveProperty("result.isError");
+  });
+
+  it("fails closed: an argument too long for a regex condition denies the call", async () => {
+    const session = await initialize("guarded", admin);
+    const { message } = await callTool(
+      "guarded",
+      admin,
+      session,
+      "leak",
+      { q: "x".repeat(1024 * 1024 + 1) },
+      11,
+    );
+    expect(message).toMatchObject({
+      result: { isError: true, content: [{ text: "Policy evaluation failed, so the message was refused." }] },
+    });
+    const short = await callTool("guarded", admin, session, "leak", { q: "nothing to see" }, 12);
+    expect(short.message).not.toHaveProperty("result.isError");
+  });
+
+  it("in allow-list mode refuses calls no policy allows, while the session itself works", async () => {
+    await registerServer(admin, "strict", probeUrl(), { policy_default: "deny" });
+    const session = await initialize("strict", admin);
+    const list = await mcpPost(
+      "strict",
+      admin,
+      { jsonrpc: "2.0", id: 13, method: "tools/list" },
+      { sessionId: session },
+    );
+    expect((await messagesOf(list))[0]).toHaveProperty("result.tools");
+    const refused = await callTool("strict", admin, session, "blob", { bytes: 1 }, 14);
+    expect(refused.message).toMatchObject({
+      result: { isError: true, content: [{ text: "Not allowed by any policy for this server." }] },
+    });
+    await addPolicy({
+      name: "strict-allows-blob",
+      servers: "strict",
+      match: { tool: "blob" },
+      action: "allow",
+    });
+    const allowed = await callTool("strict", admin, session, "blob", { bytes: 1 }, 15);
+    expect(allowed.message).toMatchObject({ result: { content: [{ text: "b" }] } });
+  });
+
+  it("logs denials with status denied and the policy's code", async () => {
+    const session = await initialize("guarded", admin);
+    await callTool("guarded", admin, session, "sleep", { ms: 0 }, 16);
+    await vi.waitFor(
+      async () => {
+        const page = await (await api("GET", "/api/v1/logs?server=guarded&tool=sleep", admin)).json<{
+          items: Array<{ status: string; error_code: number; result_excerpt: string }>;
+        }>();
+        const denied = page.items.find((item) => item.status === "denied");
+        if (!denied) throw new Error("no denial logged yet");
+        expect(denied.error_code).toBe(-31001);
+        expect(denied.result_excerpt).toContain("policy:no-sleep");
+      },
+      { timeout: 5_000, interval: 50 },
+    );
+  });
+});
