@@ -12,6 +12,7 @@ import { endSession } from "../logging/log-store.ts";
 import { resolvePolicies } from "../policy/policy-resolver.ts";
 import { resolveUpstream, type Upstream } from "../registry/upstream-resolver.ts";
 import { applyCancellations, watchForCancellation } from "./in-flight.ts";
+import { filterListing, isFilteredListing, isVisible } from "./list-filter.ts";
 import { denialResponse, judgeClientMessages, POLICY_DENIED } from "./policy-enforcement.ts";
 import {
   checkMessageHeaders,
@@ -281,6 +282,26 @@ mcpRoutes.post("/:server", async (c) => {
     );
     await refuseUpstreamFailure(response, upstream, session !== null);
     const headers = clientHeaders(response);
+    const [only] = messages;
+    if (
+      messages.length === 1 &&
+      only &&
+      isRequest(only) &&
+      isFilteredListing(only.method) &&
+      response.ok &&
+      !policies.allowsEverything
+    ) {
+      const identity = c.get("identity");
+      const filtered = await filterListing(
+        response,
+        { id: only.id, method: only.method },
+        (probe) => isVisible(policies, upstream.name, identity, probe),
+        { maxBytes: config.maxBodyBytes, server: upstream.name },
+      );
+      for (const { message, bytes } of filtered.messages) recorder.serverMessage(message, bytes, Date.now());
+      recorder.finish(Date.now());
+      return new Response(filtered.body, { status: response.status, headers });
+    }
     if (messages.every((m) => !isRequest(m)) && response.ok) {
       // Notifications and responses are acknowledged with 202 and no body, whatever the upstream sent.
       await response.body?.cancel();

@@ -1,8 +1,9 @@
 // Enforces policies on what a client sends, before anything goes upstream. A denied tools/call is answered with a
-// tool result marked isError, carrying the policy's reason, so the model sees why and can adapt; any other denied
-// request gets a JSON-RPC error with POLICY_DENIED; a denied notification is dropped.
+// tool result marked isError, carrying the policy's reason, so the model sees why and can adapt; a call to a tool
+// or prompt hidden from the caller's listings is "unknown" (-32602); any other denied request gets a JSON-RPC
+// error with POLICY_DENIED; a denied notification is dropped.
 import type { Identity } from "../auth/identity.ts";
-import { errorResponse, isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
+import { errorResponse, isRequest, JsonRpcErrorCode, type JsonRpcMessage } from "../core/jsonrpc.ts";
 import { Method } from "../core/mcp.ts";
 import type { Decision, PolicySet } from "../core/policy/engine.ts";
 
@@ -15,6 +16,8 @@ const BATCH_REASON = "Not sent: another message in the same batch was denied by 
 export interface Verdict {
   message: JsonRpcMessage;
   decision: Decision;
+  /** A denied call to a tool or prompt the caller cannot see at all (hidden from their listings). */
+  hidden: boolean;
 }
 
 /** The decision for each message the client sent. */
@@ -30,15 +33,31 @@ export function judgeClientMessages(
     roles: identity.roles,
     claims: identity.claims,
   };
-  return messages.map((message) => ({
-    message,
-    decision: policies.evaluate({ server, direction: "request", subject, message }),
-  }));
+  const judge = (message: JsonRpcMessage) =>
+    policies.evaluate({ server, direction: "request", subject, message });
+  return messages.map((message) => {
+    const decision = judge(message);
+    let hidden = false;
+    if (
+      decision.action === "deny" &&
+      isRequest(message) &&
+      (message.method === Method.ToolsCall || message.method === Method.PromptsGet)
+    ) {
+      // Denied whatever the arguments means the caller's listings do not show it: for them it does not exist.
+      hidden = judge({ ...message, params: { ...message.params, arguments: {} } }).action === "deny";
+    }
+    return { message, decision, hidden };
+  });
 }
 
 /** The answer to one request that will not be sent upstream. */
-function refusal(message: JsonRpcMessage, reason: string, rule: string | null): unknown {
+function refusal(message: JsonRpcMessage, reason: string, rule: string | null, hidden = false): unknown {
   if (!isRequest(message)) return null;
+  if (hidden) {
+    const kind = message.method === Method.ToolsCall ? "tool" : "prompt";
+    const name = typeof message.params?.name === "string" ? message.params.name : "";
+    return errorResponse(message.id, JsonRpcErrorCode.InvalidParams, `Unknown ${kind}: ${name}`);
+  }
   if (message.method === Method.ToolsCall) {
     return {
       jsonrpc: "2.0",
@@ -56,9 +75,9 @@ function refusal(message: JsonRpcMessage, reason: string, rule: string | null): 
  */
 export function denialResponse(verdicts: readonly Verdict[]): Response {
   const answers = verdicts
-    .map(({ message, decision }) =>
+    .map(({ message, decision, hidden }) =>
       decision.action === "deny"
-        ? refusal(message, decision.reason ?? DEFAULT_REASON, decision.rule)
+        ? refusal(message, decision.reason ?? DEFAULT_REASON, decision.rule, hidden)
         : refusal(message, BATCH_REASON, null),
     )
     .filter((answer) => answer !== null);

@@ -51,14 +51,41 @@ beforeAll(async () => {
 });
 
 describe("policy enforcement on client requests", () => {
-  it("answers a denied tool call with an isError result carrying the reason, without calling the tool", async () => {
+  it("answers a call denied for its arguments with an isError result carrying the reason, without calling the tool", async () => {
     const session = await initialize("guarded", admin);
-    const { response, message } = await callTool("guarded", admin, session, "sleep", { ms: 0 }, 5);
+    const { response, message } = await callTool(
+      "guarded",
+      admin,
+      session,
+      "leak",
+      { q: "the secret plan" },
+      5,
+    );
     expect(response.status).toBe(200);
     expect(message).toEqual({
       jsonrpc: "2.0",
       id: 5,
-      result: { content: [{ type: "text", text: "Sleeping is not allowed here" }], isError: true },
+      result: { content: [{ type: "text", text: "No secrets" }], isError: true },
+    });
+  });
+
+  it("hides a tool denied whatever its arguments: absent from tools/list, unknown when called", async () => {
+    const session = await initialize("guarded", admin);
+    const listed = await mcpPost(
+      "guarded",
+      admin,
+      { jsonrpc: "2.0", id: 4, method: "tools/list" },
+      { sessionId: session },
+    );
+    const [list] = await messagesOf(listed);
+    const names = (list as { result: { tools: Array<{ name: string }> } }).result.tools.map((t) => t.name);
+    expect(names).not.toContain("sleep");
+    expect(names).toEqual(expect.arrayContaining(["whoami", "leak", "blob"]));
+    const { message } = await callTool("guarded", admin, session, "sleep", { ms: 0 }, 5);
+    expect(message).toEqual({
+      jsonrpc: "2.0",
+      id: 5,
+      error: { code: -32602, message: "Unknown tool: sleep" },
     });
   });
 
@@ -81,13 +108,22 @@ describe("policy enforcement on client requests", () => {
     expect(allowed).not.toHaveProperty("result.isError");
   });
 
-  it("applies subject conditions: the same call is denied to a contractor only", async () => {
+  it("applies subject conditions: a contractor neither sees nor may call what others can", async () => {
     const contractor = await mintToken({ team: TEAM, sub: "carl", roles: ["member", "contractor"] });
     const contractorSession = await initialize("guarded", contractor);
     const denied = await callTool("guarded", contractor, contractorSession, "blob", { bytes: 3 }, 8);
-    expect(denied.message).toMatchObject({
-      result: { isError: true, content: [{ text: "Contractors may not fetch blobs" }] },
-    });
+    expect(denied.message).toMatchObject({ error: { code: -32602, message: "Unknown tool: blob" } });
+    const list = await mcpPost(
+      "guarded",
+      contractor,
+      { jsonrpc: "2.0", id: 9, method: "tools/list" },
+      { sessionId: contractorSession },
+    );
+    const names = (
+      (await messagesOf(list))[0] as { result: { tools: Array<{ name: string }> } }
+    ).result.tools.map((t) => t.name);
+    expect(names).not.toContain("blob");
+
     const session = await initialize("guarded", admin);
     const allowed = await callTool("guarded", admin, session, "blob", { bytes: 3 }, 9);
     expect(allowed.message).toMatchObject({ result: { content: [{ text: "bbb" }] } });
@@ -116,27 +152,31 @@ describe("policy enforcement on client requests", () => {
     expect(short.message).not.toHaveProperty("result.isError");
   });
 
-  it("in allow-list mode refuses calls no policy allows, while the session itself works", async () => {
+  it("in allow-list mode shows and allows only what a policy allows, while the session itself works", async () => {
     await registerServer(admin, "strict", probeUrl(), { policy_default: "deny" });
     const session = await initialize("strict", admin);
-    const list = await mcpPost(
-      "strict",
-      admin,
-      { jsonrpc: "2.0", id: 13, method: "tools/list" },
-      { sessionId: session },
-    );
-    expect((await messagesOf(list))[0]).toHaveProperty("result.tools");
+    const toolNames = async (id: number) => {
+      const list = await mcpPost(
+        "strict",
+        admin,
+        { jsonrpc: "2.0", id, method: "tools/list" },
+        { sessionId: session },
+      );
+      return ((await messagesOf(list))[0] as { result: { tools: Array<{ name: string }> } }).result.tools.map(
+        (t) => t.name,
+      );
+    };
+    expect(await toolNames(13)).toEqual([]);
     const refused = await callTool("strict", admin, session, "blob", { bytes: 1 }, 14);
-    expect(refused.message).toMatchObject({
-      result: { isError: true, content: [{ text: "Not allowed by any policy for this server." }] },
-    });
+    expect(refused.message).toMatchObject({ error: { code: -32602, message: "Unknown tool: blob" } });
     await addPolicy({
       name: "strict-allows-blob",
       servers: "strict",
       match: { tool: "blob" },
       action: "allow",
     });
-    const allowed = await callTool("strict", admin, session, "blob", { bytes: 1 }, 15);
+    expect(await toolNames(15)).toEqual(["blob"]);
+    const allowed = await callTool("strict", admin, session, "blob", { bytes: 1 }, 16);
     expect(allowed.message).toMatchObject({ result: { content: [{ text: "b" }] } });
   });
 

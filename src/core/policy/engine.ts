@@ -223,6 +223,11 @@ export class PolicySet {
     return index;
   }
 
+  /** True when no rule exists and the default allows: every message is allowed, nothing needs judging. */
+  get allowsEverything(): boolean {
+    return this.#rules.length === 0 && this.#defaultMode === "allow";
+  }
+
   /** The decision for one message. Never throws: a failure denies. */
   evaluate(input: EvaluationInput): Decision {
     const observed: RuleHit[] = [];
