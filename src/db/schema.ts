@@ -87,6 +87,10 @@ export const events = sqliteTable(
     bytesIn: integer("bytes_in").notNull().default(0),
     bytesOut: integer("bytes_out").notNull().default(0),
     progressCount: integer("progress_count").notNull().default(0),
+    /** What the policies decided for a client message: allow, deny or would_deny (a dry run); null if not judged. */
+    decision: text("decision"),
+    /** The policy that decided, or else the first log or dry-run policy that matched. */
+    rule: text("rule"),
     /** Redacted, truncated JSON of the message params. */
     paramsExcerpt: text("params_excerpt"),
     /** Redacted, truncated JSON of the result or error. */
@@ -98,6 +102,7 @@ export const events = sqliteTable(
     index("events_team_session_ts").on(t.team, t.sessionId, t.ts, t.id),
     index("events_team_subject_ts").on(t.team, t.subject, t.ts, t.id),
     index("events_team_target_ts").on(t.team, t.target, t.ts, t.id),
+    index("events_team_decision_ts").on(t.team, t.decision, t.ts, t.id),
   ],
 );
 

@@ -11,6 +11,7 @@ import {
 } from "../core/jsonrpc.ts";
 import { logExcerpt } from "../core/log-excerpt.ts";
 import { Method, messageTarget, progressTokenOf } from "../core/mcp.ts";
+import type { Decision } from "../core/policy/engine.ts";
 import { queueEventWrite } from "./event-writer.ts";
 import type { SessionStart, StoredEvent } from "./log-store.ts";
 
@@ -58,6 +59,15 @@ interface OpenRequest {
 const FLUSH_AT_ROWS = 25;
 const FLUSH_AFTER_MS = 1_000;
 
+/** How a policy decision is filed on an event row. */
+function decisionFields(decision: Decision | undefined): { decision: string | null; rule: string | null } {
+  if (!decision) return { decision: null, rule: null };
+  if (decision.action !== "allow") return { decision: decision.action, rule: decision.rule };
+  const dryDeny = decision.observed.find((hit) => hit.dryRun && hit.action === "deny");
+  if (dryDeny) return { decision: "would_deny", rule: dryDeny.rule };
+  return { decision: "allow", rule: decision.rule ?? decision.observed[0]?.rule ?? null };
+}
+
 const keyOf = (id: RequestId) => (typeof id === "number" ? `n:${id}` : `s:${id}`);
 
 export class EventRecorder {
@@ -76,17 +86,26 @@ export class EventRecorder {
     this.#scope = scope;
   }
 
-  /** Messages the client sent in this exchange; requests stay open until their response passes. */
-  clientMessages(messages: readonly JsonRpcMessage[], bodyBytes: number, at: number): void {
-    for (const message of messages) {
+  /**
+   * Messages the client sent in this exchange, with the policies' decision for each (same order) when they were
+   * judged; requests stay open until their response passes.
+   */
+  clientMessages(
+    messages: readonly JsonRpcMessage[],
+    bodyBytes: number,
+    at: number,
+    decisions: readonly (Decision | undefined)[] = [],
+  ): void {
+    messages.forEach((message, i) => {
       const bytesIn = messages.length === 1 ? bodyBytes : 0;
       const row = this.#row(message, "client_to_server", at, { bytesIn, status: "ok" });
+      Object.assign(row, decisionFields(decisions[i]));
       if (isRequest(message)) {
         this.#open.set(keyOf(message.id), { row, progressToken: progressTokenOf(message.params) });
       } else {
         this.#rows.push(row);
       }
-    }
+    });
   }
 
   /** A message that came back from upstream, whole, with the bytes it took on the wire. */
@@ -136,14 +155,16 @@ export class EventRecorder {
     status: "rejected" | "upstream_error" | "denied",
     failure: { jsonRpcCode: number; code: string; message?: string },
     bodyBytes: number,
+    decisions: readonly (Decision | undefined)[] = [],
   ): void {
     const list: readonly (JsonRpcMessage | null)[] = messages.length > 0 ? messages : [null];
-    for (const message of list) {
+    list.forEach((message, i) => {
       if (message && isRequest(message)) this.#open.delete(keyOf(message.id));
       const row = this.#row(message, "client_to_server", at, {
         status,
         bytesIn: list.length === 1 ? bodyBytes : 0,
       });
+      Object.assign(row, decisionFields(decisions[i]));
       row.errorCode = failure.jsonRpcCode;
       row.latencyMs = 0;
       row.result =
@@ -151,7 +172,7 @@ export class EventRecorder {
           ? { reason: failure.code }
           : { reason: failure.code, message: failure.message };
       this.#rows.push(row);
-    }
+    });
   }
 
   /** The client cancelled an open request: it is logged as cancelled now. False when it is not open here. */
@@ -231,6 +252,8 @@ export class EventRecorder {
       bytesIn: fields.bytesIn ?? 0,
       bytesOut: fields.bytesOut ?? 0,
       progressCount: 0,
+      decision: null,
+      rule: null,
       params: request?.params ?? null,
       result,
     };

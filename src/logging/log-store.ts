@@ -104,6 +104,8 @@ export interface EventFilters {
   method?: string | undefined;
   tool?: string | undefined;
   target?: string | undefined;
+  decision?: string | undefined;
+  rule?: string | undefined;
   since?: number | undefined;
   until?: number | undefined;
 }
@@ -132,6 +134,8 @@ export function queryEvents(
     conditions.push(eq(events.method, "tools/call"), eq(events.target, filters.tool));
   }
   if (filters.target !== undefined) conditions.push(eq(events.target, filters.target));
+  if (filters.decision !== undefined) conditions.push(eq(events.decision, filters.decision));
+  if (filters.rule !== undefined) conditions.push(eq(events.rule, filters.rule));
   if (filters.since !== undefined) conditions.push(sql`${events.ts} >= ${filters.since}`);
   if (filters.until !== undefined) conditions.push(lt(events.ts, filters.until));
   if (cursor) {

@@ -29,6 +29,13 @@ const LogsQuery = z.object({
   method: text(128).optional(),
   tool: text(256).optional().openapi({ description: "Tool name (tools/call events only)." }),
   target: text(2048).optional().openapi({ description: "Tool, prompt or resource the event addresses." }),
+  decision: z
+    .enum(["allow", "deny", "would_deny", "redact"])
+    .optional()
+    .openapi({ description: "What the policies decided (would_deny: a dry-run policy would have denied)." }),
+  rule: text(63)
+    .optional()
+    .openapi({ description: "The policy that decided (or matched as log or dry run)." }),
   since: timestamp.optional().openapi({ description: "Events at or after this time." }),
   until: timestamp.optional().openapi({ description: "Events before this time." }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -54,6 +61,8 @@ const LogItem = z
     bytes_in: z.number().int(),
     bytes_out: z.number().int(),
     progress_count: z.number().int(),
+    decision: z.string().nullable(),
+    rule: z.string().nullable(),
     params_excerpt: z.string().nullable(),
     result_excerpt: z.string().nullable(),
   })
@@ -102,6 +111,8 @@ function toItem(event: StoredEvent): z.infer<typeof LogItem> {
     bytes_in: event.bytesIn,
     bytes_out: event.bytesOut,
     progress_count: event.progressCount,
+    decision: event.decision,
+    rule: event.rule,
     params_excerpt: event.paramsExcerpt,
     result_excerpt: event.resultExcerpt,
   };

@@ -266,11 +266,17 @@ mcpRoutes.post("/:server", async (c) => {
         "denied",
         { jsonRpcCode: POLICY_DENIED, code: `policy:${rule ?? "default"}`, message: reason ?? "" },
         body.byteLength,
+        verdicts.map((verdict) => verdict.decision),
       );
       recorder.finish(Date.now());
       return denialResponse(verdicts);
     }
-    recorder.clientMessages(messages, body.byteLength, startedAt);
+    recorder.clientMessages(
+      messages,
+      body.byteLength,
+      startedAt,
+      verdicts.map((verdict) => verdict.decision),
+    );
     if (session) applyCancellations(session.id, messages);
 
     const response = await forward(

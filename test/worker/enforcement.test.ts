@@ -180,6 +180,31 @@ describe("policy enforcement on client requests", () => {
     expect(allowed.message).toMatchObject({ result: { content: [{ text: "b" }] } });
   });
 
+  it("logs every decision with its rule, filterable by decision and rule", async () => {
+    const session = await initialize("guarded", admin);
+    await callTool("guarded", admin, session, "whoami", {}, 30);
+    await callTool("guarded", admin, session, "leak", { q: "secret" }, 31);
+    type Item = { decision: string | null; rule: string | null; tool: string | null; status: string };
+    const page = async (query: string) =>
+      (await (await api("GET", `/api/v1/logs?server=guarded&${query}`, admin)).json<{ items: Item[] }>())
+        .items;
+    await vi.waitFor(
+      async () => {
+        const wouldDeny = await page("decision=would_deny");
+        if (!wouldDeny.some((i) => i.tool === "whoami")) throw new Error("would_deny not logged yet");
+        expect(wouldDeny.every((i) => i.rule === "trial-no-whoami" && i.status === "ok")).toBe(true);
+        const denied = await page("decision=deny&rule=no-secret-queries");
+        expect(denied.some((i) => i.tool === "leak" && i.status === "denied")).toBe(true);
+        const allowed = await page("decision=allow&tool=blob");
+        expect(allowed.length).toBeGreaterThan(0);
+        expect(allowed.every((i) => i.rule === null)).toBe(true);
+      },
+      { timeout: 5_000, interval: 50 },
+    );
+    const bad = await api("GET", "/api/v1/logs?decision=maybe", admin);
+    expect(bad.status).toBe(400);
+  });
+
   it("logs denials with status denied and the policy's code", async () => {
     const session = await initialize("guarded", admin);
     await callTool("guarded", admin, session, "sleep", { ms: 0 }, 16);
