@@ -1,5 +1,6 @@
-// Redacted, truncated JSON excerpts of message params and results, for logs. Secrets never reach a log line.
-// The detectors here are the baseline every excerpt gets; the policy engine adds its own on top.
+// Redacted, truncated JSON excerpts of message params and results, for logs. Secrets and personal data never
+// reach a log line: values under secret-looking keys are withheld, and every string goes through the detectors.
+import { redactText } from "./detectors/detect.ts";
 
 /** Object keys whose values are always withheld from logs, whatever they look like. */
 const SECRET_KEY =
@@ -7,38 +8,15 @@ const SECRET_KEY =
 /** Keys that look secret by name but hold protocol data (MCP's progress token, sampling's token budget). */
 const NOT_SECRET_KEY = /^(?:progressToken|max_?tokens|(?:total|input|output)_?tokens|tokens?_?count)$/i;
 
-/** Value formats that are credentials wherever they appear. Each is anchored on a distinctive prefix. */
-const SECRET_VALUE_PATTERNS: ReadonlyArray<readonly [kind: string, pattern: RegExp]> = [
-  ["private_key", /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g],
-  ["jwt", /\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/g],
-  ["bearer_token", /\bBearer\s+[\w\-.~+/]{16,}=*/g],
-  ["aws_access_key_id", /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g],
-  ["github_token", /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b/g],
-  ["openai_key", /\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}/g],
-  ["anthropic_key", /\bsk-ant-[A-Za-z0-9_-]{20,}/g],
-  ["slack_token", /\bxox[abposr]-[A-Za-z0-9-]{10,}/g],
-  ["stripe_key", /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g],
-  ["google_api_key", /\bAIza[0-9A-Za-z_-]{35}\b/g],
-  ["url_credentials", /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/]+@/gi],
-];
-
-/** Cheap substrings that must be present before the value patterns are worth running. */
-const PREFILTER = /-----BEGIN|eyJ|Bearer|AKIA|ASIA|gh[pousr]_|github_pat_|sk-|xox|_live_|_test_|AIza|:\/\//;
-
 const MAX_DEPTH = 12;
 const MAX_NODES = 2_000;
 const MAX_STRING_CHARS = 1_024;
 
 export const REDACTED = "[REDACTED]";
 
-/** Replaces every credential-looking substring of `text`. */
+/** Replaces every secret and piece of personal data in `text` (see detectors/detect.ts). */
 export function redactSecretsInText(text: string): string {
-  if (!PREFILTER.test(text)) return text;
-  let out = text;
-  for (const [kind, pattern] of SECRET_VALUE_PATTERNS) {
-    out = out.replace(pattern, `[REDACTED:${kind}]`);
-  }
-  return out;
+  return redactText(text).text;
 }
 
 /**

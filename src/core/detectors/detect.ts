@@ -1,0 +1,211 @@
+// Finds secrets and personal data in text, and redacts them in text and in JSON values. What was redacted is
+// reported by detector and JSON path, never by value. Web-standard APIs only.
+import { SECRET_RULES } from "./secret-rules.ts";
+
+export interface Detection {
+  detector: string;
+  start: number;
+  end: number;
+}
+
+export interface Redaction {
+  detector: string;
+  /** JSONPath-like location of the redacted value, such as $.content[0].text. */
+  path: string;
+}
+
+/** Card numbers pass the Luhn checksum; this keeps order numbers and timestamps out. */
+function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** IBANs pass the ISO 13616 mod-97 check. */
+function ibanValid(raw: string): boolean {
+  const iban = raw.replace(/ /g, "");
+  if (iban.length < 15 || iban.length > 34) return false;
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (const char of rearranged) {
+    const code = char.charCodeAt(0);
+    const value = code >= 65 ? String(code - 55) : char;
+    for (const digit of value) remainder = (remainder * 10 + (digit.charCodeAt(0) - 48)) % 97;
+  }
+  return remainder === 1;
+}
+
+/** Shannon entropy in bits per character. */
+export function entropy(text: string): number {
+  const counts = new Map<string, number>();
+  for (const char of text) counts.set(char, (counts.get(char) ?? 0) + 1);
+  let bits = 0;
+  for (const count of counts.values()) {
+    const p = count / text.length;
+    bits -= p * Math.log2(p);
+  }
+  return bits;
+}
+
+interface PatternDetector {
+  id: string;
+  /** Cheap test on the lower-cased text before the pattern runs. */
+  prefilter: (lower: string) => boolean;
+  pattern: RegExp;
+  /** Checks a match; may narrow it to a capture group (by returning its offset within the match). */
+  accept?: (match: RegExpExecArray) => boolean | { offset: number; length: number };
+}
+
+const GENERIC_SECRET_ENTROPY = 3.5;
+const PERSONAL_DATA = new Set(["email", "phone", "credit_card", "iban"]);
+
+const PII_AND_GENERIC: readonly PatternDetector[] = [
+  {
+    id: "generic_secret",
+    prefilter: (lower) =>
+      lower.includes("key") || lower.includes("secret") || lower.includes("token") || lower.includes("passw"),
+    pattern:
+      /\b(?:api[_-]?key|secret|token|passw(?:or)?d|access[_-]?key|client[_-]?secret|auth[_-]?key)["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9+/_\-=.]{20,200})/gi,
+    accept: (match) => {
+      const value = match[1] ?? "";
+      if (entropy(value) < GENERIC_SECRET_ENTROPY) return false;
+      return { offset: match[0].length - value.length, length: value.length };
+    },
+  },
+  {
+    id: "email",
+    prefilter: (lower) => lower.includes("@"),
+    pattern: /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/g,
+  },
+  {
+    id: "credit_card",
+    prefilter: () => true,
+    pattern: /\b\d(?:[ -]?\d){12,18}\b/g,
+    accept: (match) => {
+      const digits = match[0].replace(/[ -]/g, "");
+      return digits.length >= 13 && digits.length <= 19 && luhnValid(digits);
+    },
+  },
+  {
+    id: "iban",
+    prefilter: () => true,
+    pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g,
+    accept: (match) => ibanValid(match[0]),
+  },
+  {
+    id: "phone",
+    prefilter: () => true,
+    // International (+44 20 7946 0958), parenthesised area code ((555) 123-4567) or 555-123-4567: bare digit
+    // groups are far more often order numbers, versions and addresses than phone numbers.
+    pattern:
+      /(?:\+\d{1,3}[ -]?\(?\d{1,4}\)?(?:[ -]\d{2,4}){2,4}|\(\d{3}\)[ -]?\d{3}-\d{4}|\b\d{3}-\d{3}-\d{4})\b/g,
+    accept: (match) => {
+      const digits = match[0].replace(/\D/g, "");
+      return digits.length >= 9 && digits.length <= 15;
+    },
+  },
+];
+
+function collect(text: string, lower: string, detector: PatternDetector, out: Detection[]): void {
+  if (!detector.prefilter(lower)) return;
+  const pattern = detector.pattern;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    if (match[0].length === 0) {
+      pattern.lastIndex++;
+      continue;
+    }
+    const verdict = detector.accept ? detector.accept(match) : true;
+    if (verdict === false) continue;
+    const start = match.index + (verdict === true ? 0 : verdict.offset);
+    const end = verdict === true ? match.index + match[0].length : start + verdict.length;
+    out.push({ detector: detector.id, start, end });
+  }
+}
+
+const SECRET_DETECTORS: readonly PatternDetector[] = SECRET_RULES.map((rule) => ({
+  id: rule.id,
+  prefilter: (lower) => rule.keywords.some((keyword) => lower.includes(keyword)),
+  pattern: rule.pattern,
+}));
+
+const ALL_DETECTORS = [...SECRET_DETECTORS, ...PII_AND_GENERIC];
+
+/** Every secret and piece of personal data in `text`, without overlaps, in order. */
+export function detect(text: string): Detection[] {
+  if (text.length < 6) return [];
+  const lower = text.toLowerCase();
+  const found: Detection[] = [];
+  for (const detector of ALL_DETECTORS) collect(text, lower, detector, found);
+  if (found.length <= 1) return found;
+  found.sort((a, b) => a.start - b.start || b.end - a.end);
+  const merged: Detection[] = [];
+  for (const detection of found) {
+    const last = merged.at(-1);
+    if (last && detection.start < last.end) {
+      // Overlapping secrets merge, so no part of either survives; personal data overlapping a secret (the
+      // user@host tail of credentials in a URL) adds nothing and would only swallow the text after it.
+      if (detection.end > last.end && !PERSONAL_DATA.has(detection.detector)) last.end = detection.end;
+      continue;
+    }
+    merged.push({ ...detection });
+  }
+  return merged;
+}
+
+/** `text` with each detection replaced by [REDACTED:<detector>], and the detectors that fired. */
+export function redactText(text: string): { text: string; detectors: string[] } {
+  const detections = detect(text);
+  if (detections.length === 0) return { text, detectors: [] };
+  let out = "";
+  let at = 0;
+  for (const { detector, start, end } of detections) {
+    out += `${text.slice(at, start)}[REDACTED:${detector}]`;
+    at = end;
+  }
+  return { text: out + text.slice(at), detectors: detections.map((d) => d.detector) };
+}
+
+const MAX_DEPTH = 64;
+
+/** A copy of a JSON value with every string redacted; what was redacted is reported by detector and path. */
+export function redactValue(
+  value: unknown,
+  path = "$",
+  depth = 0,
+): { value: unknown; redactions: Redaction[] } {
+  if (typeof value === "string") {
+    const { text, detectors } = redactText(value);
+    return { value: text, redactions: detectors.map((detector) => ({ detector, path })) };
+  }
+  if (typeof value !== "object" || value === null) return { value, redactions: [] };
+  if (depth >= MAX_DEPTH)
+    return { value: "[REDACTED:too_deep]", redactions: [{ detector: "too_deep", path }] };
+  const redactions: Redaction[] = [];
+  if (Array.isArray(value)) {
+    const items = value.map((item, i) => {
+      const inner = redactValue(item, `${path}[${i}]`, depth + 1);
+      redactions.push(...inner.redactions);
+      return inner.value;
+    });
+    return { value: items, redactions };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const inner = redactValue(
+      item,
+      /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`,
+      depth + 1,
+    );
+    redactions.push(...inner.redactions);
+    out[key] = inner.value;
+  }
+  return { value: out, redactions };
+}
