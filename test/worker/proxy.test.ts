@@ -224,7 +224,8 @@ describe("sessions", () => {
   });
 
   it("answers 404 when a lost session cannot be recovered, so the client re-initialises cleanly", async () => {
-    const session = await initialize("probe", admin);
+    // Wait for the record first, so the deletion below cannot race the (batched) write of it.
+    const session = await initializeRecorded("probe");
     await fetch(probeUrl("/forget-sessions"), { method: "POST" });
     await env.DB.prepare("DELETE FROM sessions").run();
     const response = await mcpPost(
