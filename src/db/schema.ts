@@ -91,6 +91,8 @@ export const events = sqliteTable(
     decision: text("decision"),
     /** The policy that decided, or else the first log or dry-run policy that matched. */
     rule: text("rule"),
+    /** JSON list of what a redact policy removed from the exchange: detector and JSON path, never the value. */
+    redactions: text("redactions"),
     /** Redacted, truncated JSON of the message params. */
     paramsExcerpt: text("params_excerpt"),
     /** Redacted, truncated JSON of the result or error. */

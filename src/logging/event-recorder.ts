@@ -1,5 +1,7 @@
 // Collects the events of one HTTP exchange (the client's messages, what came back, what the gateway refused) and
 // hands them, redacted, to the isolate's batch writer off the response path. Long streams hand them over as they go.
+
+import type { Redaction } from "../core/detectors/detect.ts";
 import {
   isErrorResponse,
   isNotification,
@@ -77,6 +79,8 @@ export class EventRecorder {
   #rows: PendingRow[] = [];
   #open = new Map<string, OpenRequest>();
   #sessionStart: SessionStart | null = null;
+  /** What a redact policy removed from this exchange, both ways: filed on its request rows. */
+  #redactions: Redaction[] = [];
   #timer: ReturnType<typeof setTimeout> | null = null;
   #finished = false;
 
@@ -192,6 +196,11 @@ export class EventRecorder {
     return this.#open.size > 0;
   }
 
+  /** Notes what a redact policy removed from this exchange (detector and path only). */
+  noteRedactions(redactions: readonly Redaction[]): void {
+    this.#redactions.push(...redactions);
+  }
+
   /** Files this exchange's events under a session (one an initialize is opening). */
   useSession(sessionId: string): void {
     this.#scope = { ...this.#scope, sessionId };
@@ -254,6 +263,7 @@ export class EventRecorder {
       progressCount: 0,
       decision: null,
       rule: null,
+      redactions: null,
       params: request?.params ?? null,
       result,
     };
@@ -283,10 +293,13 @@ export class EventRecorder {
     this.#sessionStart = null;
     if (rows.length === 0 && !sessionStart) return;
     const sessionId = this.#scope.sessionId;
+    const redactions = this.#redactions.length > 0 ? JSON.stringify(this.#redactions) : null;
     queueEventWrite(this.#env, this.#ctx, {
       rows: rows.map(({ params, result, ...row }) => ({
         ...row,
         sessionId,
+        redactions:
+          row.direction === "client_to_server" && row.kind === "request" ? redactions : row.redactions,
         paramsExcerpt: params === null ? null : logExcerpt(params),
         resultExcerpt: result === null ? null : logExcerpt(result),
       })),

@@ -63,6 +63,13 @@ const LogItem = z
     progress_count: z.number().int(),
     decision: z.string().nullable(),
     rule: z.string().nullable(),
+    redactions: z
+      .array(z.object({ detector: z.string(), path: z.string() }))
+      .nullable()
+      .openapi({
+        description:
+          "What a redact policy removed from the exchange: detector and JSON path, never the value.",
+      }),
     params_excerpt: z.string().nullable(),
     result_excerpt: z.string().nullable(),
   })
@@ -113,6 +120,10 @@ function toItem(event: StoredEvent): z.infer<typeof LogItem> {
     progress_count: event.progressCount,
     decision: event.decision,
     rule: event.rule,
+    redactions:
+      event.redactions === null
+        ? null
+        : (JSON.parse(event.redactions) as Array<{ detector: string; path: string }>),
     params_excerpt: event.paramsExcerpt,
     result_excerpt: event.resultExcerpt,
   };

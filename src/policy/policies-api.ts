@@ -75,14 +75,6 @@ function validDocument(value: unknown, nameFromPath?: string): PolicyDocument {
   if (nameFromPath !== undefined && parsed.data.name !== nameFromPath) {
     throw new GatewayError(400, "validation_failed", "The policy's name must match the name in the path.");
   }
-  if (parsed.data.action === "redact") {
-    // Refused rather than stored: until the gateway can redact traffic, a redact policy would be a silent no-op.
-    throw new GatewayError(
-      400,
-      "validation_failed",
-      "redact policies are not enforced yet; use deny or log for now.",
-    );
-  }
   if (RESERVED_NAMES.has(parsed.data.name)) {
     throw new GatewayError(
       400,

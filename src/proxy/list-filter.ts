@@ -1,12 +1,11 @@
 // Filters tools/list, prompts/list and resources/list results for the caller: what a policy would deny them
-// whatever the arguments, they do not see. A listing is small and finite, so its response is read whole (bounded),
-// filtered, and re-sent; SSE events keep their ids and order.
+// whatever the arguments, they do not see. A listing is small and finite, so its response is rewritten whole
+// (response-rewrite.ts).
 import type { Identity } from "../auth/identity.ts";
-import { type JsonRpcMessage, parseMessage, type RequestId } from "../core/jsonrpc.ts";
+import type { JsonRpcMessage, RequestId } from "../core/jsonrpc.ts";
 import type { PolicySet } from "../core/policy/engine.ts";
-import { SseParser } from "../core/sse.ts";
 import { GatewayError } from "../errors.ts";
-import { isEventStream } from "./response-observer.ts";
+import { type Rewritten, rewriteResponse } from "./response-rewrite.ts";
 
 const LISTS: Record<
   string,
@@ -55,14 +54,14 @@ export function isVisible(
   return policies.evaluate({ server, direction: "request", subject, message: probe }).action !== "deny";
 }
 
-function filterMessage(
+/** The answer to `request` (a listing) with what the caller may not see left out; other messages unchanged. */
+export function filterListingMessage(
   message: JsonRpcMessage,
-  requestId: RequestId,
-  method: string,
+  request: { id: RequestId; method: string },
   visible: (probe: JsonRpcMessage) => boolean,
 ): JsonRpcMessage {
-  const list = LISTS[method];
-  if (!list || !("result" in message) || message.id !== requestId) return message;
+  const list = LISTS[request.method];
+  if (!list || !("result" in message) || message.id !== request.id) return message;
   const items = message.result[list.key];
   if (!Array.isArray(items)) return message;
   const kept = items.filter((item) => {
@@ -73,68 +72,21 @@ function filterMessage(
   return { ...message, result: { ...message.result, [list.key]: kept } };
 }
 
-async function readWhole(body: ReadableStream<Uint8Array>, limit: number, server: string): Promise<string> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return text + decoder.decode();
-    text += decoder.decode(value, { stream: true });
-    if (text.length > limit) {
-      await reader.cancel();
-      // Fail closed: a listing the gateway cannot filter is not passed on unfiltered.
-      throw new GatewayError(
-        502,
-        "listing_too_large",
-        `Server '${server}' sent a listing too large to filter.`,
-      );
-    }
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The upstream's answer to a listing, filtered for the caller. Returns the new body and each message it carries
- * (for the log).
- */
-export async function filterListing(
+/** The upstream's answer to a listing, filtered for the caller. */
+export function filterListing(
   response: Response,
   request: { id: RequestId; method: string },
   visible: (probe: JsonRpcMessage) => boolean,
   limits: { maxBytes: number; server: string },
-): Promise<{ body: string; messages: Array<{ message: JsonRpcMessage; bytes: number }> }> {
-  const text = response.body ? await readWhole(response.body, limits.maxBytes, limits.server) : "";
-  const messages: Array<{ message: JsonRpcMessage; bytes: number }> = [];
-  const rewrite = (data: string): string => {
-    const parsed = parseMessage(safeJson(data));
-    if (!parsed.ok) return data;
-    const filtered = filterMessage(parsed.message, request.id, request.method, visible);
-    const out = filtered === parsed.message ? data : JSON.stringify(filtered);
-    messages.push({ message: filtered, bytes: out.length });
-    return out;
-  };
-  if (!isEventStream(response.headers.get("content-type"))) return { body: rewrite(text), messages };
-  let body = "";
-  const parser = new SseParser(
-    (event) => {
-      if (event.id !== null) body += `id: ${event.id}\n`;
-      if (event.type !== "message") body += `event: ${event.type}\n`;
-      if (event.retry !== null) body += `retry: ${event.retry}\n`;
-      // An event without data (a priming event carrying only an id or retry) stays without data.
-      if (event.data) for (const line of rewrite(event.data).split("\n")) body += `data: ${line}\n`;
-      body += "\n";
-    },
-    { maxEventChars: limits.maxBytes },
-  );
-  parser.push(new TextEncoder().encode(text));
-  parser.end();
-  return { body, messages };
+): Promise<Rewritten> {
+  return rewriteResponse(response, (message) => filterListingMessage(message, request, visible), {
+    maxBytes: limits.maxBytes,
+    // Fail closed: a listing the gateway cannot filter is not passed on unfiltered.
+    tooLarge: () =>
+      new GatewayError(
+        502,
+        "listing_too_large",
+        `Server '${limits.server}' sent a listing too large to filter.`,
+      ),
+  });
 }

@@ -12,8 +12,9 @@ import { endSession } from "../logging/log-store.ts";
 import { resolvePolicies } from "../policy/policy-resolver.ts";
 import { resolveUpstream, type Upstream } from "../registry/upstream-resolver.ts";
 import { applyCancellations, watchForCancellation } from "./in-flight.ts";
-import { filterListing, isFilteredListing, isVisible } from "./list-filter.ts";
+import { filterListingMessage, isFilteredListing, isVisible } from "./list-filter.ts";
 import { denialResponse, judgeClientMessages, POLICY_DENIED } from "./policy-enforcement.ts";
+import { redactMessage } from "./redaction.ts";
 import {
   checkMessageHeaders,
   parseMessages,
@@ -22,7 +23,8 @@ import {
   requireAccept,
   requireJsonContentType,
 } from "./request-checks.ts";
-import { isEventStream, observeBody } from "./response-observer.ts";
+import { observeBody } from "./response-observer.ts";
+import { rewriteResponse } from "./response-rewrite.ts";
 import {
   checkLostSession,
   currentUpstreamSession,
@@ -38,6 +40,7 @@ import {
   type SessionOwner,
 } from "./session-token.ts";
 import { ACCEPT_POST, ACCEPT_SSE, callUpstream, type UpstreamCallOptions } from "./upstream-call.ts";
+import { clientHeaders, refuseUpstreamFailure } from "./upstream-response.ts";
 
 type McpContext = Context<AppEnv, "/:server">;
 
@@ -129,53 +132,6 @@ async function forward(
     upstreamSessionId: recovery.upstreamSessionId,
     timeoutMs,
   });
-}
-
-/** Maps upstream failures to gateway errors: an upstream's auth challenge or 5xx never reaches the client. */
-async function refuseUpstreamFailure(
-  response: Response,
-  upstream: Upstream,
-  hadSession: boolean,
-): Promise<void> {
-  const status = response.status;
-  let failure: GatewayError | null = null;
-  if (status === 401 || status === 403) {
-    failure = new GatewayError(
-      502,
-      "upstream_auth_failed",
-      `Upstream server '${upstream.name}' refused the gateway's credentials (HTTP ${status}); an admin should check the server's headers.`,
-    );
-  } else if (status >= 500) {
-    failure = new GatewayError(
-      502,
-      "upstream_failed",
-      `Upstream server '${upstream.name}' failed with HTTP ${status}.`,
-    );
-  } else if (status === 404 && !hadSession) {
-    failure = new GatewayError(
-      502,
-      "upstream_not_found",
-      `Upstream server '${upstream.name}' answered 404 Not Found; check the server's URL.`,
-    );
-  }
-  if (failure) {
-    await response.body?.cancel();
-    throw failure;
-  }
-}
-
-/** Response headers for the client: content type and MCP headers only; SSE marked uncacheable, untransformed. */
-function clientHeaders(upstreamResponse: Response): Headers {
-  const headers = new Headers();
-  const contentType = upstreamResponse.headers.get("content-type");
-  if (contentType) headers.set("content-type", contentType);
-  const version = upstreamResponse.headers.get(McpHeader.ProtocolVersion);
-  if (version) headers.set(McpHeader.ProtocolVersion, version);
-  if (isEventStream(contentType)) {
-    headers.set("cache-control", "no-cache, no-transform");
-    headers.set("x-accel-buffering", "no");
-  }
-  return headers;
 }
 
 /**
@@ -271,6 +227,19 @@ mcpRoutes.post("/:server", async (c) => {
       recorder.finish(Date.now());
       return denialResponse(verdicts);
     }
+    // A redact policy's detectors run on the request before it goes up, and on the response before it comes back.
+    const redacting = verdicts.some((verdict) => verdict.decision.action === "redact");
+    if (redacting) {
+      messages = verdicts.map(({ message, decision }) => {
+        if (decision.action !== "redact") return message;
+        const redacted = redactMessage(message);
+        recorder.noteRedactions(redacted.redactions);
+        return redacted.message;
+      });
+      body = new Uint8Array(
+        new TextEncoder().encode(JSON.stringify(messages.length === 1 ? messages[0] : messages)),
+      );
+    }
     recorder.clientMessages(
       messages,
       body.byteLength,
@@ -289,24 +258,41 @@ mcpRoutes.post("/:server", async (c) => {
     await refuseUpstreamFailure(response, upstream, session !== null);
     const headers = clientHeaders(response);
     const [only] = messages;
-    if (
-      messages.length === 1 &&
-      only &&
-      isRequest(only) &&
-      isFilteredListing(only.method) &&
-      response.ok &&
-      !policies.allowsEverything
-    ) {
+    const listing =
+      messages.length === 1 && only && isRequest(only) && isFilteredListing(only.method) ? only : null;
+    const filtering = listing !== null && !policies.allowsEverything;
+    if ((filtering || redacting) && response.ok) {
       const identity = c.get("identity");
-      const filtered = await filterListing(
+      const rewritten = await rewriteResponse(
         response,
-        { id: only.id, method: only.method },
-        (probe) => isVisible(policies, upstream.name, identity, probe),
-        { maxBytes: config.maxBodyBytes, server: upstream.name },
+        (message) => {
+          let out = message;
+          if (filtering && listing) {
+            out = filterListingMessage(out, listing, (probe) =>
+              isVisible(policies, upstream.name, identity, probe),
+            );
+          }
+          if (redacting) {
+            const redacted = redactMessage(out);
+            recorder.noteRedactions(redacted.redactions);
+            out = redacted.message;
+          }
+          return out;
+        },
+        {
+          maxBytes: config.maxBodyBytes,
+          // Fail closed: what cannot be filtered or redacted is not passed on as it is.
+          tooLarge: () =>
+            new GatewayError(
+              502,
+              "response_too_large",
+              `Server '${upstream.name}' sent a response too large to filter or redact.`,
+            ),
+        },
       );
-      for (const { message, bytes } of filtered.messages) recorder.serverMessage(message, bytes, Date.now());
+      for (const { message, bytes } of rewritten.messages) recorder.serverMessage(message, bytes, Date.now());
       recorder.finish(Date.now());
-      return new Response(filtered.body, { status: response.status, headers });
+      return new Response(rewritten.body, { status: response.status, headers });
     }
     if (messages.every((m) => !isRequest(m)) && response.ok) {
       // Notifications and responses are acknowledged with 202 and no body, whatever the upstream sent.

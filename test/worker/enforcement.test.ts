@@ -43,6 +43,13 @@ beforeAll(async () => {
   });
   await addPolicy({ name: "trial-no-whoami", match: { tool: "whoami" }, action: "deny", dry_run: true });
   await addPolicy({
+    name: "redact-leaks",
+    servers: "guarded",
+    match: { tool: ["leak", "echo"] },
+    action: "redact",
+    priority: -1,
+  });
+  await addPolicy({
     name: "no-secret-queries",
     match: { tool: "leak", args: { "/q": { regex: "secret" } } },
     action: "deny",
@@ -178,6 +185,43 @@ describe("policy enforcement on client requests", () => {
     expect(await toolNames(15)).toEqual(["blob"]);
     const allowed = await callTool("strict", admin, session, "blob", { bytes: 1 }, 16);
     expect(allowed.message).toMatchObject({ result: { content: [{ text: "b" }] } });
+  });
+
+  it("redacts a secret planted in a tool result, and logs what was redacted but not the value", async () => {
+    const session = await initialize("guarded", admin);
+    const { message } = await callTool("guarded", admin, session, "leak", { q: "nothing" }, 40);
+    expect(message).toMatchObject({
+      result: { content: [{ text: "here is [REDACTED:github_token] and more" }] },
+    });
+    expect(JSON.stringify(message)).not.toContain("ghp_");
+    await vi.waitFor(
+      async () => {
+        const page = await (
+          await api("GET", "/api/v1/logs?server=guarded&decision=redact&tool=leak", admin)
+        ).json<{
+          items: Array<{ rule: string; redactions: Array<{ detector: string; path: string }> | null }>;
+        }>();
+        const item = page.items[0];
+        if (!item) throw new Error("redaction not logged yet");
+        expect(item.rule).toBe("redact-leaks");
+        expect(item.redactions).toEqual([{ detector: "github_token", path: "$.result.content[0].text" }]);
+        expect(JSON.stringify(page)).not.toContain("ghp_");
+      },
+      { timeout: 5_000, interval: 50 },
+    );
+  });
+
+  it("redacts personal data in a request before it reaches the server", async () => {
+    const session = await initialize("guarded", admin);
+    const { message } = await callTool(
+      "guarded",
+      admin,
+      session,
+      "echo",
+      { text: "mail jane@example.com" },
+      41,
+    );
+    expect(message).toMatchObject({ result: { content: [{ text: "received: mail [REDACTED:email]" }] } });
   });
 
   it("logs every decision with its rule, filterable by decision and rule", async () => {

@@ -1,0 +1,76 @@
+// Rewrites the JSON-RPC messages of a finished upstream response (a filtered listing, a redacted result). Such a
+// response is read whole, bounded, then re-sent: JSON as JSON, SSE as SSE with its event ids and order kept.
+import { type JsonRpcMessage, parseMessage } from "../core/jsonrpc.ts";
+import { SseParser } from "../core/sse.ts";
+import type { GatewayError } from "../errors.ts";
+import { isEventStream } from "./response-observer.ts";
+
+export interface Rewritten {
+  body: string;
+  /** Each message as sent to the client, with its size, for the log. */
+  messages: Array<{ message: JsonRpcMessage; bytes: number }>;
+}
+
+async function readWhole(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+  failure: () => GatewayError,
+): Promise<string> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    text += decoder.decode(value, { stream: true });
+    if (text.length > limit) {
+      await reader.cancel();
+      throw failure();
+    }
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Applies `rewrite` to every JSON-RPC message of the response. A response longer than `maxBytes` fails closed
+ * with the error `tooLarge` builds: what cannot be rewritten is not passed on unchanged.
+ */
+export async function rewriteResponse(
+  response: Response,
+  rewrite: (message: JsonRpcMessage) => JsonRpcMessage,
+  limits: { maxBytes: number; tooLarge: () => GatewayError },
+): Promise<Rewritten> {
+  const text = response.body ? await readWhole(response.body, limits.maxBytes, limits.tooLarge) : "";
+  const messages: Rewritten["messages"] = [];
+  const rewriteData = (data: string): string => {
+    const parsed = parseMessage(safeJson(data));
+    if (!parsed.ok) return data;
+    const rewritten = rewrite(parsed.message);
+    const out = rewritten === parsed.message ? data : JSON.stringify(rewritten);
+    messages.push({ message: rewritten, bytes: out.length });
+    return out;
+  };
+  if (!isEventStream(response.headers.get("content-type"))) return { body: rewriteData(text), messages };
+  let body = "";
+  const parser = new SseParser(
+    (event) => {
+      if (event.id !== null) body += `id: ${event.id}\n`;
+      if (event.type !== "message") body += `event: ${event.type}\n`;
+      if (event.retry !== null) body += `retry: ${event.retry}\n`;
+      // An event without data (a priming event carrying only an id or retry) stays without data.
+      if (event.data) for (const line of rewriteData(event.data).split("\n")) body += `data: ${line}\n`;
+      body += "\n";
+    },
+    { maxEventChars: limits.maxBytes },
+  );
+  parser.push(new TextEncoder().encode(text));
+  parser.end();
+  return { body, messages };
+}
