@@ -257,6 +257,38 @@ mcpRoutes.post("/:server", async (c) => {
     );
     await refuseUpstreamFailure(response, upstream, session !== null);
     const headers = clientHeaders(response);
+
+    // A successful initialize opens the session: the client gets a sealed id, the log a session record.
+    let onMessage: ((message: JsonRpcMessage) => void) | undefined;
+    if (initialize && sessionId && response.ok) {
+      const opened: GatewaySession = {
+        id: sessionId,
+        upstreamSessionId: response.headers.get(McpHeader.SessionId),
+      };
+      headers.set(
+        McpHeader.SessionId,
+        await mintSessionToken(config.encryptionKey, ownerOf(c, upstream), opened),
+      );
+      const { team, subject } = c.get("identity");
+      const client = clientInfoOf(initialize.params);
+      onMessage = (message) => {
+        if (!("result" in message) || message.id !== initialize.id) return;
+        const negotiated = message.result.protocolVersion;
+        recorder.sessionStarted({
+          id: opened.id,
+          team,
+          serverId: upstream.serverId,
+          server: upstream.name,
+          subject,
+          clientName: client.name,
+          clientVersion: client.version,
+          protocolVersion: typeof negotiated === "string" ? negotiated : client.protocolVersion,
+          initializeParams: JSON.stringify(initialize.params ?? {}),
+          startedAt,
+        });
+      };
+    }
+
     const [only] = messages;
     const listing =
       messages.length === 1 && only && isRequest(only) && isFilteredListing(only.method) ? only : null;
@@ -290,7 +322,10 @@ mcpRoutes.post("/:server", async (c) => {
             ),
         },
       );
-      for (const { message, bytes } of rewritten.messages) recorder.serverMessage(message, bytes, Date.now());
+      for (const { message, bytes } of rewritten.messages) {
+        onMessage?.(message);
+        recorder.serverMessage(message, bytes, Date.now());
+      }
       recorder.finish(Date.now());
       return new Response(rewritten.body, { status: response.status, headers });
     }
@@ -300,35 +335,9 @@ mcpRoutes.post("/:server", async (c) => {
       recorder.finish(Date.now());
       return new Response(null, { status: 202 });
     }
-    if (!initialize || !sessionId || !response.ok)
-      return relay(c, response, headers, recorder, { sessionId, requests: messages });
-
-    const opened: GatewaySession = {
-      id: sessionId,
-      upstreamSessionId: response.headers.get(McpHeader.SessionId),
-    };
-    headers.set(
-      McpHeader.SessionId,
-      await mintSessionToken(config.encryptionKey, ownerOf(c, upstream), opened),
-    );
-    const { team, subject } = c.get("identity");
-    const client = clientInfoOf(initialize.params);
-    return relay(c, response, headers, recorder, { sessionId: null, requests: [] }, (message) => {
-      if (!("result" in message) || message.id !== initialize.id) return;
-      const negotiated = message.result.protocolVersion;
-      recorder.sessionStarted({
-        id: opened.id,
-        team,
-        serverId: upstream.serverId,
-        server: upstream.name,
-        subject,
-        clientName: client.name,
-        clientVersion: client.version,
-        protocolVersion: typeof negotiated === "string" ? negotiated : client.protocolVersion,
-        initializeParams: JSON.stringify(initialize.params ?? {}),
-        startedAt,
-      });
-    });
+    // Requests of an opening session are not tracked for cancellation: the session id is not the client's yet.
+    const tracking = onMessage ? { sessionId: null, requests: [] } : { sessionId, requests: messages };
+    return relay(c, response, headers, recorder, tracking, onMessage);
   } catch (error) {
     recordFailure(recorder, error, messages, body.byteLength);
   }

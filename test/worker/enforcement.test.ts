@@ -224,6 +224,17 @@ describe("policy enforcement on client requests", () => {
     expect(message).toMatchObject({ result: { content: [{ text: "received: mail [REDACTED:email]" }] } });
   });
 
+  it("keeps sessions working when a redact policy matches everything, initialize included", async () => {
+    await registerServer(admin, "scrubbed", probeUrl());
+    await addPolicy({ name: "scrub-everything", servers: "scrubbed", action: "redact" });
+    const session = await initialize("scrubbed", admin);
+    expect(session).toMatch(/^1\./);
+    const { message } = await callTool("scrubbed", admin, session, "leak", {}, 42);
+    expect(message).toMatchObject({
+      result: { content: [{ text: "here is [REDACTED:github_token] and more" }] },
+    });
+  });
+
   it("logs every decision with its rule, filterable by decision and rule", async () => {
     const session = await initialize("guarded", admin);
     await callTool("guarded", admin, session, "whoami", {}, 30);
