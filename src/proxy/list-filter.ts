@@ -5,6 +5,7 @@ import type { Identity } from "../auth/identity.ts";
 import type { JsonRpcMessage, RequestId } from "../core/jsonrpc.ts";
 import type { PolicySet } from "../core/policy/engine.ts";
 import { GatewayError } from "../errors.ts";
+import { policySubject } from "./policy-enforcement.ts";
 import { type Rewritten, rewriteResponse } from "./response-rewrite.ts";
 
 const LISTS: Record<
@@ -45,13 +46,10 @@ export function isVisible(
   identity: Identity,
   probe: JsonRpcMessage,
 ): boolean {
-  const subject = {
-    sub: identity.subject,
-    team: identity.team,
-    roles: identity.roles,
-    claims: identity.claims,
-  };
-  return policies.evaluate({ server, direction: "request", subject, message: probe }).action !== "deny";
+  return (
+    policies.evaluate({ server, direction: "request", subject: policySubject(identity), message: probe })
+      .action !== "deny"
+  );
 }
 
 /** The answer to `request` (a listing) with what the caller may not see left out; other messages unchanged. */

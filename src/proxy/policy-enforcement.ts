@@ -5,7 +5,7 @@
 import type { Identity } from "../auth/identity.ts";
 import { errorResponse, isRequest, JsonRpcErrorCode, type JsonRpcMessage } from "../core/jsonrpc.ts";
 import { Method } from "../core/mcp.ts";
-import type { Decision, PolicySet } from "../core/policy/engine.ts";
+import type { Decision, PolicySet, PolicySubject } from "../core/policy/engine.ts";
 
 /** JSON-RPC error code for a request a policy denied (outside the spec's reserved -32768..-32000). */
 export const POLICY_DENIED = -31001;
@@ -20,6 +20,11 @@ export interface Verdict {
   hidden: boolean;
 }
 
+/** The caller as policies see them. */
+export function policySubject(identity: Identity): PolicySubject {
+  return { sub: identity.subject, team: identity.team, roles: identity.roles, claims: identity.claims };
+}
+
 /** The decision for each message the client sent. */
 export function judgeClientMessages(
   policies: PolicySet,
@@ -27,12 +32,7 @@ export function judgeClientMessages(
   identity: Identity,
   messages: readonly JsonRpcMessage[],
 ): Verdict[] {
-  const subject = {
-    sub: identity.subject,
-    team: identity.team,
-    roles: identity.roles,
-    claims: identity.claims,
-  };
+  const subject = policySubject(identity);
   const judge = (message: JsonRpcMessage) =>
     policies.evaluate({ server, direction: "request", subject, message });
   return messages.map((message) => {
