@@ -13,7 +13,7 @@ import { resolvePolicies } from "../policy/policy-resolver.ts";
 import { resolveUpstream, type Upstream } from "../registry/upstream-resolver.ts";
 import { applyCancellations, watchForCancellation } from "./in-flight.ts";
 import { filterListingMessage, isFilteredListing, isVisible } from "./list-filter.ts";
-import { denialResponse, judgeClientMessages, POLICY_DENIED } from "./policy-enforcement.ts";
+import { applyRateLimits, denialResponse, judgeClientMessages, POLICY_DENIED } from "./policy-enforcement.ts";
 import { redactMessage } from "./redaction.ts";
 import {
   checkMessageHeaders,
@@ -212,7 +212,13 @@ mcpRoutes.post("/:server", async (c) => {
     if (sessionId) recorder.useSession(sessionId);
 
     const policies = await resolvePolicies(c.env, c.get("identity").team, upstream, config.serverCacheTtlMs);
-    const verdicts = judgeClientMessages(policies, upstream.name, c.get("identity"), messages);
+    const limited = await applyRateLimits(
+      c.env.RATE_LIMITER,
+      c.get("identity"),
+      upstream.name,
+      judgeClientMessages(policies, upstream.name, c.get("identity"), messages),
+    );
+    const verdicts = limited.verdicts;
     const denied = verdicts.find((verdict) => verdict.decision.action === "deny");
     if (denied) {
       const { rule, reason } = denied.decision;
@@ -225,7 +231,7 @@ mcpRoutes.post("/:server", async (c) => {
         verdicts.map((verdict) => verdict.decision),
       );
       recorder.finish(Date.now());
-      return denialResponse(verdicts);
+      return denialResponse(verdicts, limited.retryAfterSeconds);
     }
     // A redact policy's detectors run on the request before it goes up, and on the response before it comes back.
     const redacting = verdicts.some((verdict) => verdict.decision.action === "redact");

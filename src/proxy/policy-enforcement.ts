@@ -4,8 +4,9 @@
 // error with POLICY_DENIED; a denied notification is dropped.
 import type { Identity } from "../auth/identity.ts";
 import { errorResponse, isRequest, JsonRpcErrorCode, type JsonRpcMessage } from "../core/jsonrpc.ts";
-import { Method } from "../core/mcp.ts";
+import { Method, messageTarget } from "../core/mcp.ts";
 import type { Decision, PolicySet, PolicySubject } from "../core/policy/engine.ts";
+import type { RateLimiter } from "../policy/rate-limiter.ts";
 
 /** JSON-RPC error code for a request a policy denied (outside the spec's reserved -32768..-32000). */
 export const POLICY_DENIED = -31001;
@@ -50,6 +51,45 @@ export function judgeClientMessages(
   });
 }
 
+/**
+ * Counts the requests that fall under rate limits, one Durable Object per (team, policy, caller, server, target)
+ * key. A request over a limit becomes a denial whose reason says when to retry; the longest wait is returned for
+ * the Retry-After header.
+ */
+export async function applyRateLimits(
+  namespace: DurableObjectNamespace<RateLimiter>,
+  identity: Identity,
+  server: string,
+  verdicts: Verdict[],
+): Promise<{ verdicts: Verdict[]; retryAfterSeconds: number | null }> {
+  let retryAfterSeconds: number | null = null;
+  const counted: Verdict[] = [];
+  for (const verdict of verdicts) {
+    let current = verdict;
+    for (const limit of verdict.decision.limits) {
+      if (current.decision.action === "deny") break;
+      const target =
+        ("method" in verdict.message && messageTarget(verdict.message)) ||
+        ("method" in verdict.message ? verdict.message.method : "");
+      const key = [identity.team, limit.rule, identity.subject, server, target].join("\u0000");
+      const taken = await namespace
+        .get(namespace.idFromName(key))
+        .take(limit.requests, limit.perSeconds * 1000);
+      if (taken.allowed) continue;
+      const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
+      retryAfterSeconds = Math.max(retryAfterSeconds ?? 0, seconds);
+      const reason = `Rate limit reached: at most ${limit.requests} requests per ${limit.perSeconds} s. Retry in ${seconds} s.`;
+      current = {
+        ...current,
+        hidden: false,
+        decision: { ...current.decision, action: "deny", rule: limit.rule, reason },
+      };
+    }
+    counted.push(current);
+  }
+  return { verdicts: counted, retryAfterSeconds };
+}
+
 /** The answer to one request that will not be sent upstream. */
 function refusal(message: JsonRpcMessage, reason: string, rule: string | null, hidden = false): unknown {
   if (!isRequest(message)) return null;
@@ -73,7 +113,10 @@ function refusal(message: JsonRpcMessage, reason: string, rule: string | null, h
  * (in a batch, the allowed ones are refused too, since a batch is sent whole or not at all); an exchange of only
  * notifications gets 202.
  */
-export function denialResponse(verdicts: readonly Verdict[]): Response {
+export function denialResponse(
+  verdicts: readonly Verdict[],
+  retryAfterSeconds: number | null = null,
+): Response {
   const answers = verdicts
     .map(({ message, decision, hidden }) =>
       decision.action === "deny"
@@ -83,5 +126,7 @@ export function denialResponse(verdicts: readonly Verdict[]): Response {
     .filter((answer) => answer !== null);
   if (answers.length === 0) return new Response(null, { status: 202 });
   const body = verdicts.length === 1 ? answers[0] : answers;
-  return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json" } });
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (retryAfterSeconds !== null) headers["retry-after"] = String(retryAfterSeconds);
+  return new Response(JSON.stringify(body), { status: 200, headers });
 }

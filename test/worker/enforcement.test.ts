@@ -235,6 +235,52 @@ describe("policy enforcement on client requests", () => {
     });
   });
 
+  it("rate-limits calls per caller: the limit trips with a retry hint, then recovers", async () => {
+    await registerServer(admin, "limited", probeUrl());
+    await addPolicy({
+      name: "two-blobs-per-2s",
+      servers: "limited",
+      match: { tool: "blob" },
+      action: "limit",
+      limit: { requests: 2, per_seconds: 2 },
+    });
+    const session = await initialize("limited", admin);
+    expect((await callTool("limited", admin, session, "blob", { bytes: 1 }, 50)).message).toHaveProperty(
+      "result.content",
+    );
+    expect((await callTool("limited", admin, session, "blob", { bytes: 1 }, 51)).message).toHaveProperty(
+      "result.content",
+    );
+    const third = await callTool("limited", admin, session, "blob", { bytes: 1 }, 52);
+    expect(third.message).toMatchObject({ result: { isError: true } });
+    const text =
+      (third.message as { result: { content: Array<{ text: string }> } }).result.content[0]?.text ?? "";
+    expect(text).toMatch(/^Rate limit reached: at most 2 requests per 2 s\. Retry in [12] s\.$/);
+    const retryAfter = Number(third.response.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    // Another caller has their own allowance.
+    const other = await mintToken({ team: TEAM, sub: "olga", roles: ["member"] });
+    const otherSession = await initialize("limited", other);
+    expect(
+      (await callTool("limited", other, otherSession, "blob", { bytes: 1 }, 53)).message,
+    ).not.toHaveProperty("result.isError");
+    // After the window, the first caller may call again.
+    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000 + 100));
+    expect((await callTool("limited", admin, session, "blob", { bytes: 1 }, 54)).message).toMatchObject({
+      result: { content: [{ text: "b" }] },
+    });
+  });
+
+  it("refuses a limit policy without its limit", async () => {
+    const response = await api("POST", "/api/v1/policies", admin, {
+      name: "no-numbers",
+      servers: "*",
+      action: "limit",
+    });
+    expect(response.status).toBe(400);
+    expect((await response.json<{ error: { message: string } }>()).error.message).toContain("limit");
+  });
+
   it("logs every decision with its rule, filterable by decision and rule", async () => {
     const session = await initialize("guarded", admin);
     await callTool("guarded", admin, session, "whoami", {}, 30);

@@ -35,6 +35,13 @@ export interface RuleHit {
   dryRun: boolean;
 }
 
+/** A rate limit a message falls under; the caller counts it (the engine itself keeps no state). */
+export interface RateLimit {
+  rule: string;
+  requests: number;
+  perSeconds: number;
+}
+
 export interface Decision {
   action: "allow" | "deny" | "redact";
   /** The rule that decided, or null when the default (or a failure) did. */
@@ -42,6 +49,8 @@ export interface Decision {
   reason: string | null;
   /** log rules and dry-run rules that matched on the way, for the audit log. */
   observed: RuleHit[];
+  /** Rate limits the message falls under (limit rules never decide; the caller counts against these). */
+  limits: RateLimit[];
   /** Set when evaluation failed and the message was denied for it. */
   failure?: string;
 }
@@ -70,6 +79,7 @@ interface CompiledRule {
   action: PolicyAction;
   reason: string | null;
   dryRun: boolean;
+  limit: { requests: number; perSeconds: number } | null;
   appliesTo: GlobMatcher;
   test: Test;
 }
@@ -175,6 +185,7 @@ function compileRule(policy: PolicyDocument, order: number): CompiledRule {
     action: policy.action,
     reason: policy.reason ?? null,
     dryRun: policy.dry_run,
+    limit: policy.limit ? { requests: policy.limit.requests, perSeconds: policy.limit.per_seconds } : null,
     appliesTo: compileGlobs(policy.servers),
     test: (input, view) => {
       for (const test of tests) if (!test(input, view)) return false;
@@ -231,6 +242,7 @@ export class PolicySet {
   /** The decision for one message. Never throws: a failure denies. */
   evaluate(input: EvaluationInput): Decision {
     const observed: RuleHit[] = [];
+    const limits: RateLimit[] = [];
     try {
       const view = viewOf(input.message);
       for (const rule of this.#rulesFor(input.server).candidates(view)) {
@@ -240,18 +252,29 @@ export class PolicySet {
           observed.push(hit);
           continue;
         }
-        return { action: rule.action as Decision["action"], rule: rule.name, reason: rule.reason, observed };
+        if (rule.limit) {
+          limits.push({ rule: rule.name, ...rule.limit });
+          continue;
+        }
+        return {
+          action: rule.action as Decision["action"],
+          rule: rule.name,
+          reason: rule.reason,
+          observed,
+          limits,
+        };
       }
       if (this.#defaultMode === "deny" && deniedByDefault(input)) {
-        return { action: "deny", rule: null, reason: DENIED_BY_DEFAULT, observed };
+        return { action: "deny", rule: null, reason: DENIED_BY_DEFAULT, observed, limits };
       }
-      return { action: "allow", rule: null, reason: null, observed };
+      return { action: "allow", rule: null, reason: null, observed, limits };
     } catch (error) {
       return {
         action: "deny",
         rule: null,
         reason: EVALUATION_FAILED,
         observed,
+        limits: [],
         failure: error instanceof Error ? error.message : String(error),
       };
     }

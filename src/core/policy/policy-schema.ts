@@ -4,7 +4,7 @@ import { RE2JS } from "re2js";
 import { z } from "zod";
 import { parsePointer } from "./json-pointer.ts";
 
-export const POLICY_ACTIONS = ["allow", "deny", "log", "redact"] as const;
+export const POLICY_ACTIONS = ["allow", "deny", "log", "redact", "limit"] as const;
 export type PolicyAction = (typeof POLICY_ACTIONS)[number];
 
 /**
@@ -93,23 +93,35 @@ export const matchSchema = z.strictObject({
 
 export type PolicyMatch = z.infer<typeof matchSchema>;
 
-export const policySchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "must be 1-63 lower-case letters, digits, '.', '_' or '-'"),
-  description: z.string().max(1_000).optional(),
-  /** Server names (globs) the policy applies to; "*" for every server. */
-  servers: globs,
-  match: matchSchema.default({}),
-  action: z.enum(POLICY_ACTIONS),
-  /** What the caller (and the model) is told when the policy denies. */
-  reason: z.string().max(500).optional(),
-  /** Higher runs first; the first allow, deny or redact decides. */
-  priority: z.number().int().min(-1_000_000).max(1_000_000).default(0),
-  /** Record what the policy would have done, without doing it. */
-  dry_run: z.boolean().default(false),
-  enabled: z.boolean().default(true),
-});
+export const policySchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "must be 1-63 lower-case letters, digits, '.', '_' or '-'"),
+    description: z.string().max(1_000).optional(),
+    /** Server names (globs) the policy applies to; "*" for every server. */
+    servers: globs,
+    match: matchSchema.default({}),
+    action: z.enum(POLICY_ACTIONS),
+    /** What the caller (and the model) is told when the policy denies. */
+    reason: z.string().max(500).optional(),
+    /** Higher runs first; the first allow, deny or redact decides. */
+    priority: z.number().int().min(-1_000_000).max(1_000_000).default(0),
+    /** Record what the policy would have done, without doing it. */
+    dry_run: z.boolean().default(false),
+    enabled: z.boolean().default(true),
+    /** For `limit`: at most `requests` matching requests per `per_seconds`, per caller, server and tool. */
+    limit: z
+      .strictObject({
+        requests: z.number().int().min(1).max(1_000_000),
+        per_seconds: z.number().int().min(1).max(86_400),
+      })
+      .optional(),
+  })
+  .refine((policy) => (policy.action === "limit") === (policy.limit !== undefined), {
+    message: "a limit policy needs `limit` ({requests, per_seconds}), and only a limit policy may have one",
+    path: ["limit"],
+  });
 
 export type PolicyDocument = z.infer<typeof policySchema>;
 export type PolicyInput = z.input<typeof policySchema>;
