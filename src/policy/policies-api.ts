@@ -161,6 +161,11 @@ const DecisionOut = z
     observed: z.array(
       z.object({ rule: z.string(), action: z.string(), reason: z.string().nullable(), dryRun: z.boolean() }),
     ),
+    limits: z
+      .array(z.object({ rule: z.string(), requests: z.number().int(), perSeconds: z.number().int() }))
+      .openapi({
+        description: "Rate limits the message falls under (evaluate does not count against them).",
+      }),
     failure: z.string().optional(),
   })
   .openapi("PolicyDecision");
