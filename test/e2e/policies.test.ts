@@ -1,5 +1,6 @@
 // Policies end to end: the official SDK client, through the real gateway, to server-everything. A denied tool is
-// absent from tools/list and unknown when called; a redact policy removes a planted secret from a tool result.
+// absent from tools/list and unknown when called; a redact policy removes a planted secret from a tool result; a
+// rate limit trips and recovers.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -39,6 +40,13 @@ beforeAll(async () => {
     match: { tool: "echo" },
     action: "redact",
   });
+  await post("/api/v1/policies", {
+    name: "two-tiny-images",
+    servers: SERVER,
+    match: { tool: "get-tiny-image" },
+    action: "limit",
+    limit: { requests: 2, per_seconds: 2 },
+  });
   transport = new StreamableHTTPClientTransport(new URL(`${gatewayUrl}/mcp/${SERVER}`), {
     requestInit: { headers: { authorization: `Bearer ${admin}` } },
   });
@@ -59,6 +67,19 @@ describe("policies through the gateway", () => {
     await expect(client.callTool({ name: "get-sum", arguments: { a: 1, b: 2 } })).rejects.toThrow(
       /Unknown tool: get-sum/,
     );
+  });
+
+  it("trips a rate limit with a retry hint, and recovers after the window", async () => {
+    const call = () => client.callTool({ name: "get-tiny-image", arguments: {} });
+    expect((await call()).isError).toBeFalsy();
+    expect((await call()).isError).toBeFalsy();
+    const limited = await call();
+    expect(limited.isError).toBe(true);
+    const text = JSON.stringify(limited.content);
+    const seconds = Number(/Retry in (\d+) s/.exec(text)?.[1]);
+    expect(seconds).toBeGreaterThanOrEqual(1);
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000 + 200));
+    expect((await call()).isError).toBeFalsy();
   });
 
   it("removes a planted secret from a tool result", async () => {
