@@ -1,5 +1,5 @@
 // The gateway's D1 schema: the single source of truth. `npm run db:generate` turns changes into SQL in migrations/.
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Upstream MCP servers registered by a team. `name` is what clients put in /mcp/:name. */
 export const servers = sqliteTable(
@@ -37,6 +37,24 @@ export const policies = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [uniqueIndex("policies_team_name").on(t.team, t.name)],
+);
+
+/** The definition each tool of a server had when the gateway first saw it (tool pinning, rug-pull detection). */
+export const toolPins = sqliteTable(
+  "tool_pins",
+  {
+    team: text("team").notNull(),
+    serverId: text("server_id").notNull(),
+    tool: text("tool").notNull(),
+    /** SHA-256 (base64url) of the canonical JSON of name, description, input schema and annotations. */
+    hash: text("hash").notNull(),
+    firstSeenAt: integer("first_seen_at").notNull(),
+    /** When a different definition was last seen (a rug pull), or null. */
+    changedAt: integer("changed_at"),
+    /** The hash of the changed definition last seen. */
+    changedHash: text("changed_hash"),
+  },
+  (t) => [primaryKey({ columns: [t.team, t.serverId, t.tool] })],
 );
 
 /** One row per MCP session opened through the gateway. */
@@ -110,4 +128,5 @@ export const events = sqliteTable(
 
 export type ServerRow = typeof servers.$inferSelect;
 export type PolicyRow = typeof policies.$inferSelect;
+export type ToolPinRow = typeof toolPins.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;

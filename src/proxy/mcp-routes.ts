@@ -10,11 +10,13 @@ import { GatewayError } from "../errors.ts";
 import { EventRecorder } from "../logging/event-recorder.ts";
 import { endSession } from "../logging/log-store.ts";
 import { resolvePolicies } from "../policy/policy-resolver.ts";
+import { toolPinWatcher } from "../policy/tool-pins.ts";
 import { resolveUpstream, type Upstream } from "../registry/upstream-resolver.ts";
-import { applyCancellations, watchForCancellation } from "./in-flight.ts";
+import { applyCancellations } from "./in-flight.ts";
 import { filterListingMessage, isFilteredListing, isVisible } from "./list-filter.ts";
 import { applyRateLimits, denialResponse, judgeClientMessages, POLICY_DENIED } from "./policy-enforcement.ts";
 import { redactMessage } from "./redaction.ts";
+import { relay } from "./relay.ts";
 import {
   checkMessageHeaders,
   parseMessages,
@@ -23,7 +25,6 @@ import {
   requireAccept,
   requireJsonContentType,
 } from "./request-checks.ts";
-import { observeBody } from "./response-observer.ts";
 import { rewriteResponse } from "./response-rewrite.ts";
 import {
   checkLostSession,
@@ -132,44 +133,6 @@ async function forward(
     upstreamSessionId: recovery.upstreamSessionId,
     timeoutMs,
   });
-}
-
-/**
- * Relays an upstream response body to the client while the recorder watches its messages. The requests it
- * answers are tracked for their session, so a later notifications/cancelled can end the relay.
- */
-function relay(
-  c: McpContext,
-  response: Response,
-  headers: Headers,
-  recorder: EventRecorder,
-  tracking: { sessionId: string | null; requests: readonly JsonRpcMessage[] },
-  onMessage?: (message: JsonRpcMessage) => void,
-): Response {
-  if (!response.body) {
-    recorder.finish(Date.now());
-    return new Response(null, { status: response.status, headers });
-  }
-  const observed = observeBody(
-    response.body,
-    response.headers.get("content-type"),
-    (message, bytes) => {
-      onMessage?.(message);
-      recorder.serverMessage(message, bytes, Date.now());
-    },
-    c.get("config").maxBodyBytes,
-  );
-  const stopTracking =
-    tracking.sessionId === null
-      ? () => {}
-      : watchForCancellation(tracking.sessionId, tracking.requests, recorder, observed);
-  c.executionCtx.waitUntil(
-    observed.done.then((end) => {
-      stopTracking();
-      recorder.finish(Date.now(), end);
-    }),
-  );
-  return new Response(observed.body, { status: response.status, headers });
 }
 
 /** Records a refusal or upstream failure for the exchange, then lets app.onError answer the client. */
@@ -295,6 +258,22 @@ mcpRoutes.post("/:server", async (c) => {
       };
     }
 
+    // Pin the tool definitions a tools/list answer carries (the upstream's own list, before any filtering).
+    const toolsListing =
+      !initialize && messages.length === 1 && first && isRequest(first) && first.method === "tools/list"
+        ? first
+        : null;
+    const { team: pinTeam, subject: pinSubject } = c.get("identity");
+    const watchPins = toolsListing
+      ? toolPinWatcher(c.env, c.executionCtx, toolsListing.id, {
+          team: pinTeam,
+          serverId: upstream.serverId,
+          server: upstream.name,
+          subject: pinSubject,
+          sessionId,
+        })
+      : () => {};
+
     const [only] = messages;
     const listing =
       messages.length === 1 && only && isRequest(only) && isFilteredListing(only.method) ? only : null;
@@ -304,6 +283,7 @@ mcpRoutes.post("/:server", async (c) => {
       const rewritten = await rewriteResponse(
         response,
         (message) => {
+          watchPins(message);
           let out = message;
           if (filtering && listing) {
             out = filterListingMessage(out, listing, (probe) =>
@@ -343,7 +323,14 @@ mcpRoutes.post("/:server", async (c) => {
     }
     // Requests of an opening session are not tracked for cancellation: the session id is not the client's yet.
     const tracking = onMessage ? { sessionId: null, requests: [] } : { sessionId, requests: messages };
-    return relay(c, response, headers, recorder, tracking, onMessage);
+    return relay(
+      c,
+      response,
+      headers,
+      recorder,
+      tracking,
+      onMessage ?? (toolsListing ? watchPins : undefined),
+    );
   } catch (error) {
     recordFailure(recorder, error, messages, body.byteLength);
   }

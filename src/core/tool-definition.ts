@@ -1,0 +1,25 @@
+// The identity of a tool's definition, for pinning: a hash of what the model is shown and what the tool accepts.
+// Web-standard APIs only.
+import { bytesToBase64url } from "./base64url.ts";
+
+/** JSON with object keys sorted at every level, so equal definitions always serialise alike. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** SHA-256 over the tool's name, description, input schema and annotations (what a rug pull would change). */
+export async function toolDefinitionHash(tool: Record<string, unknown>): Promise<string> {
+  const { name, description, inputSchema, annotations } = tool;
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(canonicalJson({ name, description, inputSchema, annotations })),
+  );
+  return bytesToBase64url(new Uint8Array(digest));
+}
