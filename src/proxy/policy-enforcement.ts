@@ -21,6 +21,14 @@ export interface Verdict {
   hidden: boolean;
 }
 
+const ALLOWED: Decision = Object.freeze({
+  action: "allow",
+  rule: null,
+  reason: null,
+  observed: [],
+  limits: [],
+}) as Decision;
+
 /** The caller as policies see them. */
 export function policySubject(identity: Identity): PolicySubject {
   return { sub: identity.subject, team: identity.team, roles: identity.roles, claims: identity.claims };
@@ -33,6 +41,10 @@ export function judgeClientMessages(
   identity: Identity,
   messages: readonly JsonRpcMessage[],
 ): Verdict[] {
+  if (policies.allowsEverything) {
+    // No policy and an allow-all default: nothing to judge, the common case kept cheap.
+    return messages.map((message) => ({ message, decision: ALLOWED, hidden: false }));
+  }
   const subject = policySubject(identity);
   const judge = (message: JsonRpcMessage) =>
     policies.evaluate({ server, direction: "request", subject, message });
@@ -62,6 +74,8 @@ export async function applyRateLimits(
   server: string,
   verdicts: Verdict[],
 ): Promise<{ verdicts: Verdict[]; retryAfterSeconds: number | null }> {
+  if (verdicts.every((verdict) => verdict.decision.limits.length === 0))
+    return { verdicts, retryAfterSeconds: null };
   let retryAfterSeconds: number | null = null;
   const counted: Verdict[] = [];
   for (const verdict of verdicts) {
