@@ -71,10 +71,6 @@ export function isNotification(message: JsonRpcMessage): message is JsonRpcNotif
   return "method" in message && !("id" in message);
 }
 
-export function isResponse(message: JsonRpcMessage): message is JsonRpcResponse {
-  return !("method" in message);
-}
-
 export function isErrorResponse(message: JsonRpcMessage): message is JsonRpcErrorResponse {
   return "error" in message;
 }

@@ -14,11 +14,6 @@ const MAX_STRING_CHARS = 1_024;
 
 export const REDACTED = "[REDACTED]";
 
-/** Replaces every secret and piece of personal data in `text` (see detectors/detect.ts). */
-export function redactSecretsInText(text: string): string {
-  return redactText(text).text;
-}
-
 /**
  * A JSON excerpt of `value` for a log: secrets redacted (by key name and by value format), long strings shortened,
  * deep or huge structures cut, and the whole limited to `maxChars`.
@@ -34,9 +29,9 @@ function sanitize(value: unknown, depth: number, budget: { nodes: number }): unk
   budget.nodes -= 1;
   if (budget.nodes < 0) return "[…]";
   if (typeof value === "string") {
-    if (value.length <= MAX_STRING_CHARS) return redactSecretsInText(value);
+    if (value.length <= MAX_STRING_CHARS) return redactText(value).text;
     // Redact past the cut first, so a credential straddling it cannot leave its prefix behind.
-    const redacted = redactSecretsInText(value.slice(0, MAX_STRING_CHARS + 512));
+    const redacted = redactText(value.slice(0, MAX_STRING_CHARS + 512)).text;
     return `${redacted.slice(0, MAX_STRING_CHARS)}…[${value.length} chars]`;
   }
   if (typeof value !== "object" || value === null) return value;

@@ -3,39 +3,13 @@
 import { type JsonRpcMessage, parseMessage } from "../core/jsonrpc.ts";
 import { SseParser } from "../core/sse.ts";
 import type { GatewayError } from "../errors.ts";
+import { parseJsonOrUndefined, readBoundedText } from "./body-text.ts";
 import { isEventStream } from "./response-observer.ts";
 
 export interface Rewritten {
   body: string;
   /** Each message as sent to the client, with its size, for the log. */
   messages: Array<{ message: JsonRpcMessage; bytes: number }>;
-}
-
-async function readWhole(
-  body: ReadableStream<Uint8Array>,
-  limit: number,
-  failure: () => GatewayError,
-): Promise<string> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return text + decoder.decode();
-    text += decoder.decode(value, { stream: true });
-    if (text.length > limit) {
-      await reader.cancel();
-      throw failure();
-    }
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -47,10 +21,11 @@ export async function rewriteResponse(
   rewrite: (message: JsonRpcMessage) => JsonRpcMessage,
   limits: { maxBytes: number; tooLarge: () => GatewayError },
 ): Promise<Rewritten> {
-  const text = response.body ? await readWhole(response.body, limits.maxBytes, limits.tooLarge) : "";
+  const { text, truncated } = await readBoundedText(response.body, limits.maxBytes);
+  if (truncated) throw limits.tooLarge();
   const messages: Rewritten["messages"] = [];
   const rewriteData = (data: string): string => {
-    const parsed = parseMessage(safeJson(data));
+    const parsed = parseMessage(parseJsonOrUndefined(data));
     if (!parsed.ok) return data;
     const rewritten = rewrite(parsed.message);
     const out = rewritten === parsed.message ? data : JSON.stringify(rewritten);

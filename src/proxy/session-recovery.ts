@@ -8,6 +8,7 @@ import { database } from "../db/client.ts";
 import { GatewayError } from "../errors.ts";
 import { sessionForRecovery, setUpstreamSession } from "../logging/log-store.ts";
 import type { Upstream } from "../registry/upstream-resolver.ts";
+import { parseJsonOrUndefined, readBoundedText } from "./body-text.ts";
 import { isEventStream } from "./response-observer.ts";
 import type { GatewaySession } from "./session-token.ts";
 import { ACCEPT_POST, callUpstream } from "./upstream-call.ts";
@@ -65,29 +66,12 @@ export async function checkLostSession(response: Response): Promise<LostSessionC
     return { lost: true };
   }
   if (response.status !== 400) return { lost: false, response };
-  const text = await boundedText(response, LOST_SESSION_BODY_LIMIT);
+  const { text } = await readBoundedText(response.body, LOST_SESSION_BODY_LIMIT);
   if (/session/i.test(text)) return { lost: true };
   return {
     lost: false,
     response: new Response(text, { status: response.status, headers: response.headers }),
   };
-}
-
-async function boundedText(response: Response, limit: number): Promise<string> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value, { stream: true });
-    if (text.length > limit) {
-      await reader.cancel();
-      break;
-    }
-  }
-  return text + decoder.decode();
 }
 
 /**
@@ -189,14 +173,14 @@ async function reinitialize(
 async function initializeAnswer(response: Response, id: string): Promise<JsonRpcMessage | undefined> {
   const limit = 1024 * 1024;
   if (!isEventStream(response.headers.get("content-type"))) {
-    const parsed = parseMessage(safeJson(await boundedText(response, limit)));
+    const parsed = parseMessage(parseJsonOrUndefined((await readBoundedText(response.body, limit)).text));
     return parsed.ok ? parsed.message : undefined;
   }
   if (!response.body) return undefined;
   let answer: JsonRpcMessage | undefined;
   const parser = new SseParser(
     (event) => {
-      const parsed = event.data ? parseMessage(safeJson(event.data)) : null;
+      const parsed = event.data ? parseMessage(parseJsonOrUndefined(event.data)) : null;
       if (parsed?.ok && "id" in parsed.message && parsed.message.id === id) answer = parsed.message;
     },
     { maxEventChars: limit },
@@ -209,12 +193,4 @@ async function initializeAnswer(response: Response, id: string): Promise<JsonRpc
   }
   await reader.cancel();
   return answer;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }
