@@ -9,6 +9,7 @@ import { errorResponse } from "./core/jsonrpc.ts";
 import { GatewayError, restErrorBody } from "./errors.ts";
 import { corsGuard } from "./http/cors.ts";
 import { logsApi } from "./logging/logs-api.ts";
+import { toolPinsApi } from "./pinning/tool-pins-api.ts";
 import { policiesApi } from "./policy/policies-api.ts";
 import { mcpRoutes } from "./proxy/mcp-routes.ts";
 import { serversApi } from "./registry/servers-api.ts";
@@ -83,6 +84,7 @@ export function createApp(): Hono<AppEnv> {
   app.use("/api/*", corsGuard());
   app.use("/api/v1/*", authenticate());
   app.route("/api/v1/servers", serversApi);
+  app.route("/api/v1/servers", toolPinsApi);
   app.route("/api/v1/logs", logsApi);
   app.route("/api/v1/policies", policiesApi);
 

@@ -23,6 +23,7 @@ export const Method = {
   Initialized: "notifications/initialized",
   Progress: "notifications/progress",
   Cancelled: "notifications/cancelled",
+  ToolsList: "tools/list",
   ToolsCall: "tools/call",
   PromptsGet: "prompts/get",
   ResourcesRead: "resources/read",

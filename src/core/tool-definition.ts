@@ -14,12 +14,17 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-/** SHA-256 over the tool's name, description, input schema and annotations (what a rug pull would change). */
-export async function toolDefinitionHash(tool: Record<string, unknown>): Promise<string> {
+/** The parts of a tool a rug pull would change: what the model is shown and what the tool accepts. */
+export function toolDefinition(tool: Record<string, unknown>): Record<string, unknown> {
   const { name, description, inputSchema, annotations } = tool;
+  return { name, description, inputSchema, annotations };
+}
+
+/** SHA-256 (base64url) over the canonical JSON of the tool's definition. */
+export async function toolDefinitionHash(tool: Record<string, unknown>): Promise<string> {
   const digest = await crypto.subtle.digest(
     "SHA-256",
-    new TextEncoder().encode(canonicalJson({ name, description, inputSchema, annotations })),
+    new TextEncoder().encode(canonicalJson(toolDefinition(tool))),
   );
   return bytesToBase64url(new Uint8Array(digest));
 }

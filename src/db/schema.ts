@@ -17,6 +17,8 @@ export const servers = sqliteTable(
     timeoutMs: integer("timeout_ms"),
     /** What happens to a request no policy decides: "allow" (allow-all) or "deny" (allow-list mode). */
     policyDefault: text("policy_default").notNull().default("allow"),
+    /** When true, a tool whose definition changed since it was pinned is hidden until an admin approves it. */
+    hideChangedTools: integer("hide_changed_tools", { mode: "boolean" }).notNull().default(false),
     createdBy: text("created_by").notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -48,11 +50,18 @@ export const toolPins = sqliteTable(
     tool: text("tool").notNull(),
     /** SHA-256 (base64url) of the canonical JSON of name, description, input schema and annotations. */
     hash: text("hash").notNull(),
+    /** That canonical JSON, redacted, for review; null when it was too large to keep. */
+    definition: text("definition"),
     firstSeenAt: integer("first_seen_at").notNull(),
-    /** When a different definition was last seen (a rug pull), or null. */
+    /** When a different definition was last seen (a rug pull); null while the tool matches its pin. */
     changedAt: integer("changed_at"),
-    /** The hash of the changed definition last seen. */
+    /** The hash of the changed definition last seen, awaiting approval. */
     changedHash: text("changed_hash"),
+    /** The changed definition (as `definition`). */
+    changedDefinition: text("changed_definition"),
+    /** Who last approved a changed definition, and when. */
+    approvedBy: text("approved_by"),
+    approvedAt: integer("approved_at"),
   },
   (t) => [primaryKey({ columns: [t.team, t.serverId, t.tool] })],
 );

@@ -9,12 +9,23 @@ import { database } from "../db/client.ts";
 import { GatewayError } from "../errors.ts";
 import { EventRecorder } from "../logging/event-recorder.ts";
 import { endSession } from "../logging/log-store.ts";
+import {
+  awaitsApproval,
+  type PinScope,
+  toolPinWatcher,
+  withoutChangedTools,
+} from "../pinning/tool-review.ts";
 import { resolvePolicies } from "../policy/policy-resolver.ts";
-import { toolPinWatcher } from "../policy/tool-pins.ts";
 import { resolveUpstream, type Upstream } from "../registry/upstream-resolver.ts";
 import { applyCancellations } from "./in-flight.ts";
 import { filterListingMessage, isFilteredListing, isVisible } from "./list-filter.ts";
-import { applyRateLimits, denialResponse, judgeClientMessages, POLICY_DENIED } from "./policy-enforcement.ts";
+import {
+  applyRateLimits,
+  applyToolPins,
+  denialResponse,
+  judgeClientMessages,
+  POLICY_DENIED,
+} from "./policy-enforcement.ts";
 import { redactMessage } from "./redaction.ts";
 import { relay } from "./relay.ts";
 import {
@@ -174,13 +185,22 @@ mcpRoutes.post("/:server", async (c) => {
     const sessionId = session?.id ?? (initialize ? newSessionId() : null);
     if (sessionId) recorder.useSession(sessionId);
 
-    const policies = await resolvePolicies(c.env, c.get("identity").team, upstream, config.serverCacheTtlMs);
-    const limited = await applyRateLimits(
-      c.env.RATE_LIMITER,
-      c.get("identity"),
-      upstream.name,
-      judgeClientMessages(policies, upstream.name, c.get("identity"), messages),
-    );
+    const identity = c.get("identity");
+    const pinScope: PinScope = {
+      team: identity.team,
+      serverId: upstream.serverId,
+      server: upstream.name,
+      subject: identity.subject,
+      sessionId,
+    };
+    const policies = await resolvePolicies(c.env, identity.team, upstream, config.serverCacheTtlMs);
+    let judged = judgeClientMessages(policies, upstream.name, identity, messages);
+    if (upstream.hideChangedTools) {
+      judged = await applyToolPins(judged, (tool) =>
+        awaitsApproval(c.env, pinScope, tool, config.serverCacheTtlMs),
+      );
+    }
+    const limited = await applyRateLimits(c.env.RATE_LIMITER, identity, upstream.name, judged);
     const verdicts = limited.verdicts;
     const denied = verdicts.find((verdict) => verdict.decision.action === "deny");
     if (denied) {
@@ -238,17 +258,16 @@ mcpRoutes.post("/:server", async (c) => {
         McpHeader.SessionId,
         await mintSessionToken(config.encryptionKey, ownerOf(c, upstream), opened),
       );
-      const { team, subject } = c.get("identity");
       const client = clientInfoOf(initialize.params);
       onMessage = (message) => {
         if (!("result" in message) || message.id !== initialize.id) return;
         const negotiated = message.result.protocolVersion;
         recorder.sessionStarted({
           id: opened.id,
-          team,
+          team: identity.team,
           serverId: upstream.serverId,
           server: upstream.name,
-          subject,
+          subject: identity.subject,
           clientName: client.name,
           clientVersion: client.version,
           protocolVersion: typeof negotiated === "string" ? negotiated : client.protocolVersion,
@@ -258,33 +277,36 @@ mcpRoutes.post("/:server", async (c) => {
       };
     }
 
-    // Pin the tool definitions a tools/list answer carries (the upstream's own list, before any filtering).
-    const toolsListing =
-      !initialize && messages.length === 1 && first && isRequest(first) && first.method === "tools/list"
-        ? first
-        : null;
-    const { team: pinTeam, subject: pinSubject } = c.get("identity");
-    const watchPins = toolsListing
-      ? toolPinWatcher(c.env, c.executionCtx, toolsListing.id, {
-          team: pinTeam,
-          serverId: upstream.serverId,
-          server: upstream.name,
-          subject: pinSubject,
-          sessionId,
-        })
-      : () => {};
-
+    // Tool definitions are pinned from the upstream's own tools/list answer, before any policy filtering.
     const [only] = messages;
+    const toolsListing =
+      !initialize && messages.length === 1 && only && isRequest(only) && only.method === Method.ToolsList
+        ? only
+        : null;
+    const hidingChanged = toolsListing !== null && upstream.hideChangedTools;
+    const watchPins =
+      toolsListing && !hidingChanged
+        ? toolPinWatcher(c.env, c.executionCtx, toolsListing.id, pinScope, config.serverCacheTtlMs)
+        : undefined;
     const listing =
       messages.length === 1 && only && isRequest(only) && isFilteredListing(only.method) ? only : null;
     const filtering = listing !== null && !policies.allowsEverything;
-    if ((filtering || redacting) && response.ok) {
-      const identity = c.get("identity");
+    if ((hidingChanged || filtering || redacting) && response.ok) {
       const rewritten = await rewriteResponse(
         response,
-        (message) => {
-          watchPins(message);
+        async (message) => {
           let out = message;
+          watchPins?.(out);
+          if (hidingChanged && toolsListing) {
+            out = await withoutChangedTools(
+              c.env,
+              c.executionCtx,
+              pinScope,
+              config.serverCacheTtlMs,
+              toolsListing.id,
+              out,
+            );
+          }
           if (filtering && listing) {
             out = filterListingMessage(out, listing, (probe) =>
               isVisible(policies, upstream.name, identity, probe),
@@ -299,12 +321,12 @@ mcpRoutes.post("/:server", async (c) => {
         },
         {
           maxBytes: config.maxBodyBytes,
-          // Fail closed: what cannot be filtered or redacted is not passed on as it is.
+          // Fail closed: what cannot be checked, filtered or redacted is not passed on as it is.
           tooLarge: () =>
             new GatewayError(
               502,
               "response_too_large",
-              `Server '${upstream.name}' sent a response too large to filter or redact.`,
+              `Server '${upstream.name}' sent a response too large to check, filter or redact.`,
             ),
         },
       );
@@ -323,14 +345,7 @@ mcpRoutes.post("/:server", async (c) => {
     }
     // Requests of an opening session are not tracked for cancellation: the session id is not the client's yet.
     const tracking = onMessage ? { sessionId: null, requests: [] } : { sessionId, requests: messages };
-    return relay(
-      c,
-      response,
-      headers,
-      recorder,
-      tracking,
-      onMessage ?? (toolsListing ? watchPins : undefined),
-    );
+    return relay(c, response, headers, recorder, tracking, onMessage ?? watchPins);
   } catch (error) {
     recordFailure(recorder, error, messages, body.byteLength);
   }

@@ -63,6 +63,43 @@ export function judgeClientMessages(
   });
 }
 
+/** The `rule` logged for a call refused because the tool's changed definition awaits approval. */
+export const TOOL_PIN_RULE = "@tool-pinning";
+
+/**
+ * Refuses calls to tools whose changed definition awaits an admin's approval, on a server that hides changed
+ * tools: such a tool is not in the caller's listings, so for them it does not exist.
+ */
+export async function applyToolPins(
+  verdicts: Verdict[],
+  awaitsApproval: (tool: string) => Promise<boolean>,
+): Promise<Verdict[]> {
+  const checked: Verdict[] = [];
+  for (const verdict of verdicts) {
+    const { message, decision } = verdict;
+    const tool =
+      isRequest(message) && message.method === Method.ToolsCall && typeof message.params?.name === "string"
+        ? message.params.name
+        : null;
+    if (tool === null || decision.action === "deny" || !(await awaitsApproval(tool))) {
+      checked.push(verdict);
+      continue;
+    }
+    checked.push({
+      message,
+      hidden: true,
+      decision: {
+        ...decision,
+        action: "deny",
+        rule: TOOL_PIN_RULE,
+        reason: `Tool '${tool}' changed its definition since it was pinned; an admin must approve the change.`,
+        limits: [],
+      },
+    });
+  }
+  return checked;
+}
+
 /**
  * Counts the requests that fall under rate limits, one Durable Object per (team, policy, caller, server, target)
  * key. A request over a limit becomes a denial whose reason says when to retry; the longest wait is returned for

@@ -28,10 +28,11 @@ export async function replaceServer(db: Database, row: ServerRow): Promise<void>
     .where(and(eq(servers.id, row.id), eq(servers.team, row.team)));
 }
 
-export async function deleteServer(db: Database, team: string, name: string): Promise<boolean> {
-  const deleted = await db
+/** Deletes a server; returns its id, or null when the team has no server of that name. */
+export async function deleteServer(db: Database, team: string, name: string): Promise<string | null> {
+  const [deleted] = await db
     .delete(servers)
     .where(and(eq(servers.team, team), eq(servers.name, name)))
     .returning({ id: servers.id });
-  return deleted.length === 1;
+  return deleted?.id ?? null;
 }

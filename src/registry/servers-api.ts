@@ -8,13 +8,14 @@ import { database } from "../db/client.ts";
 import type { ServerRow } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
 import { validationHook } from "../http/validation.ts";
+import { deletePins } from "../pinning/pin-store.ts";
 import { forgetPolicies } from "../policy/policy-resolver.ts";
 import { credentialHeadersSchema, sealCredentials } from "./credentials.ts";
 import { deleteServer, findServer, insertServer, listServers, replaceServer } from "./server-store.ts";
 import { forgetUpstream } from "./upstream-resolver.ts";
 import { checkUpstreamUrl } from "./upstream-url.ts";
 
-const ServerName = z
+export const ServerName = z
   .string()
   .regex(
     /^[a-z0-9][a-z0-9._-]{0,62}$/,
@@ -24,6 +25,12 @@ const ServerName = z
 
 const PolicyDefault = z.enum(["allow", "deny"]).openapi({
   description: "What happens to a request no policy decides: allow, or deny (allow-list mode).",
+});
+
+const HideChangedTools = z.boolean().openapi({
+  description:
+    "Hide a tool whose definition changed since it was pinned until an admin approves the change (a rug pull " +
+    "is logged either way).",
 });
 
 const CreateServer = z
@@ -38,6 +45,7 @@ const CreateServer = z
     }),
     timeout_ms: z.number().int().min(100).max(900_000).optional(),
     policy_default: PolicyDefault.optional(),
+    hide_changed_tools: HideChangedTools.optional(),
   })
   .openapi("CreateServer");
 
@@ -51,6 +59,7 @@ const UpdateServer = z
       .openapi({ description: "Replaces all headers; null removes them." }),
     timeout_ms: z.number().int().min(100).max(900_000).nullable().optional(),
     policy_default: PolicyDefault.optional(),
+    hide_changed_tools: HideChangedTools.optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, "name at least one field to change")
   .openapi("UpdateServer");
@@ -66,6 +75,7 @@ const Server = z
       .openapi({ description: "Names of the stored credential headers." }),
     timeout_ms: z.number().int().nullable(),
     policy_default: PolicyDefault,
+    hide_changed_tools: HideChangedTools,
     created_by: z.string(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -83,6 +93,7 @@ function toApi(row: ServerRow): z.infer<typeof Server> {
     credential_headers: JSON.parse(row.credentialHeaderNames) as string[],
     timeout_ms: row.timeoutMs,
     policy_default: row.policyDefault === "deny" ? "deny" : "allow",
+    hide_changed_tools: row.hideChangedTools,
     created_by: row.createdBy,
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
@@ -150,6 +161,7 @@ serversApi.openapi(
       credentialHeaderNames: JSON.stringify(Object.keys(headers).sort()),
       timeoutMs: input.timeout_ms ?? null,
       policyDefault: input.policy_default ?? "allow",
+      hideChangedTools: input.hide_changed_tools ?? false,
       createdBy: subject,
       createdAt: now,
       updatedAt: now,
@@ -202,6 +214,7 @@ serversApi.openapi(
     if (patch.description !== undefined) next.description = patch.description;
     if (patch.timeout_ms !== undefined) next.timeoutMs = patch.timeout_ms;
     if (patch.policy_default !== undefined) next.policyDefault = patch.policy_default;
+    if (patch.hide_changed_tools !== undefined) next.hideChangedTools = patch.hide_changed_tools;
     if (patch.headers !== undefined) {
       const headers = patch.headers ?? {};
       next.credentialsSealed =
@@ -226,8 +239,11 @@ serversApi.openapi(
   async (c) => {
     const { name } = c.req.valid("param");
     const { team } = c.get("identity");
-    if (!(await deleteServer(database(c.env), team, name))) throw notFound(name);
+    const db = database(c.env);
+    const serverId = await deleteServer(db, team, name);
+    if (serverId === null) throw notFound(name);
     forgetUpstream(team, name);
+    await deletePins(db, team, serverId);
     return c.body(null, 204);
   },
 );

@@ -16,6 +16,8 @@ export interface Upstream {
   timeoutMs: number | null;
   /** What happens to a request no policy decides. */
   policyDefault: "allow" | "deny";
+  /** Whether tools with a changed definition are hidden until an admin approves them. */
+  hideChangedTools: boolean;
 }
 
 const MAX_ENTRIES = 1_000;
@@ -76,5 +78,6 @@ async function toUpstream(row: ServerRow, encryptionKey: Uint8Array): Promise<Up
     headers,
     timeoutMs: row.timeoutMs,
     policyDefault: row.policyDefault === "deny" ? "deny" : "allow",
+    hideChangedTools: row.hideChangedTools,
   };
 }

@@ -1,0 +1,153 @@
+// /api/v1/servers/{name}/tools: the pinned definition of each tool of a server, what changed since, and the
+// approval that makes a changed definition the new pin. Reads need viewer; approving needs admin.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env.ts";
+import { requireRole } from "../auth/middleware.ts";
+import { database } from "../db/client.ts";
+import type { ToolPinRow } from "../db/schema.ts";
+import { GatewayError } from "../errors.ts";
+import { validationHook } from "../http/validation.ts";
+import { findServer } from "../registry/server-store.ts";
+import { ServerName } from "../registry/servers-api.ts";
+import { approveChange, findPin, listPins } from "./pin-store.ts";
+
+const Definition = z
+  .record(z.string(), z.unknown())
+  .nullable()
+  .openapi({
+    description:
+      "The tool's name, description, inputSchema and annotations, with secrets redacted; null when it was too " +
+      "large to keep (the hash still covers it).",
+  });
+
+const ToolPin = z
+  .object({
+    tool: z.string(),
+    status: z.enum(["pinned", "changed"]).openapi({
+      description: "`changed`: a definition different from the pin was seen and awaits approval.",
+    }),
+    hash: z.string().openapi({ description: "SHA-256 (base64url) of the pinned definition." }),
+    definition: Definition,
+    first_seen_at: z.string(),
+    changed_at: z.string().nullable(),
+    changed_hash: z.string().nullable(),
+    changed_definition: Definition,
+    approved_by: z.string().nullable(),
+    approved_at: z.string().nullable(),
+  })
+  .openapi("ToolPin");
+
+const ServerParam = z.object({ name: ServerName.openapi({ param: { name: "name", in: "path" } }) });
+const ToolParam = ServerParam.extend({
+  tool: z
+    .string()
+    .min(1)
+    .max(256)
+    .openapi({ param: { name: "tool", in: "path" }, example: "read_file" }),
+});
+
+const Approval = z
+  .strictObject({
+    hash: z.string().min(1).max(128).optional().openapi({
+      description:
+        "The changed_hash you reviewed. When given, the approval fails with 409 if the tool has changed again since.",
+    }),
+  })
+  .openapi("ToolApproval");
+
+const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
+const parsed = (definition: string | null) =>
+  definition === null ? null : (JSON.parse(definition) as Record<string, unknown>);
+
+function toApi(row: ToolPinRow): z.infer<typeof ToolPin> {
+  return {
+    tool: row.tool,
+    status: row.changedHash === null ? "pinned" : "changed",
+    hash: row.hash,
+    definition: parsed(row.definition),
+    first_seen_at: new Date(row.firstSeenAt).toISOString(),
+    changed_at: iso(row.changedAt),
+    changed_hash: row.changedHash,
+    changed_definition: parsed(row.changedDefinition),
+    approved_by: row.approvedBy,
+    approved_at: iso(row.approvedAt),
+  };
+}
+
+async function serverIdOf(env: Env, team: string, name: string): Promise<string> {
+  const server = await findServer(database(env), team, name);
+  if (!server) {
+    throw new GatewayError(404, "server_not_found", `No server named '${name}' is registered for your team.`);
+  }
+  return server.id;
+}
+
+export const toolPinsApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+toolPinsApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/{name}/tools",
+    middleware: [requireRole("viewer")] as const,
+    request: { params: ServerParam },
+    responses: {
+      200: {
+        description: "Every tool of the server the gateway has pinned, by name.",
+        content: { "application/json": { schema: z.object({ items: z.array(ToolPin) }) } },
+      },
+    },
+  }),
+  async (c) => {
+    const { name } = c.req.valid("param");
+    const { team } = c.get("identity");
+    const serverId = await serverIdOf(c.env, team, name);
+    const rows = await listPins(database(c.env), team, serverId);
+    return c.json({ items: rows.map(toApi) }, 200);
+  },
+);
+
+toolPinsApi.openapi(
+  createRoute({
+    method: "post",
+    path: "/{name}/tools/{tool}/approve",
+    middleware: [requireRole("admin")] as const,
+    request: {
+      params: ToolParam,
+      body: { required: false, content: { "application/json": { schema: Approval } } },
+    },
+    responses: {
+      200: {
+        description: "The changed definition is now the pin; the tool is visible again.",
+        content: { "application/json": { schema: ToolPin } },
+      },
+    },
+  }),
+  async (c) => {
+    const { name, tool } = c.req.valid("param");
+    const { hash: reviewed } = c.req.valid("json") ?? {};
+    const { team, subject } = c.get("identity");
+    const db = database(c.env);
+    const pin = await findPin(db, team, await serverIdOf(c.env, team, name), tool);
+    if (!pin) {
+      throw new GatewayError(404, "tool_not_found", `Server '${name}' has no pinned tool named '${tool}'.`);
+    }
+    const { changedHash } = pin;
+    if (changedHash === null) {
+      throw new GatewayError(
+        409,
+        "nothing_to_approve",
+        `Tool '${tool}' matches its pinned definition; there is no change to approve.`,
+      );
+    }
+    const changedAgain = () =>
+      new GatewayError(
+        409,
+        "tool_changed_again",
+        `Tool '${tool}' has changed again since the definition you reviewed; review changed_definition and retry.`,
+      );
+    if (reviewed !== undefined && reviewed !== changedHash) throw changedAgain();
+    const approved = await approveChange(db, { ...pin, changedHash }, subject, Date.now());
+    if (!approved) throw changedAgain();
+    return c.json(toApi(approved), 200);
+  },
+);
