@@ -184,6 +184,19 @@ export class SseParser {
   }
 }
 
+/**
+ * One event in wire form, with its id, type and retry hint kept. Empty `data` writes no data line: the event then
+ * only carries its id or retry hint, as a priming event does.
+ */
+export function formatSseEvent(event: Pick<SseEvent, "type" | "id" | "retry">, data: string): string {
+  let out = "";
+  if (event.id !== null) out += `id: ${event.id}\n`;
+  if (event.type !== "message") out += `event: ${event.type}\n`;
+  if (event.retry !== null) out += `retry: ${event.retry}\n`;
+  if (data) for (const line of data.split("\n")) out += `data: ${line}\n`;
+  return `${out}\n`;
+}
+
 function fieldName(line: string): string {
   const colon = line.indexOf(":");
   return colon === -1 ? line : line.slice(0, colon);

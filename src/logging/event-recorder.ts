@@ -112,8 +112,13 @@ export class EventRecorder {
     });
   }
 
-  /** A message that came back from upstream, whole, with the bytes it took on the wire. */
-  serverMessage(message: JsonRpcMessage, bytes: number, at: number): void {
+  /**
+   * A message that came back from upstream, whole, with the bytes it took on the wire, and the policies' decision
+   * on it when server messages were judged (a denied one was withheld from the client).
+   */
+  serverMessage(message: JsonRpcMessage, bytes: number, at: number, decision?: Decision): void {
+    const judged =
+      decision && (decision.action !== "allow" || decision.observed.length > 0) ? decision : null;
     if (isNotification(message) && message.method === Method.Progress) {
       const token = message.params?.progressToken;
       for (const open of this.#open.values()) {
@@ -139,13 +144,21 @@ export class EventRecorder {
           row.status = "error";
           row.errorCode = message.error.code;
         }
+        if (judged) {
+          // The decision on the result replaces the one on the request (which allowed it).
+          Object.assign(row, decisionFields(judged));
+          if (judged.action === "deny") row.status = "denied";
+        }
         this.#rows.push(row);
         this.#scheduleFlush();
         return;
       }
     }
     // A server-to-client request (sampling, elicitation, roots), a notification, or an unmatched response.
-    this.#rows.push(this.#row(message, "server_to_client", at, { bytesOut: bytes, status: "ok" }));
+    const row = this.#row(message, "server_to_client", at, { bytesOut: bytes, status: "ok" });
+    Object.assign(row, decisionFields(decision));
+    if (judged?.action === "deny") row.status = "denied";
+    this.#rows.push(row);
     this.#scheduleFlush();
   }
 

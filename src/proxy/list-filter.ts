@@ -6,7 +6,7 @@ import type { JsonRpcMessage, RequestId } from "../core/jsonrpc.ts";
 import type { PolicySet } from "../core/policy/engine.ts";
 import { GatewayError } from "../errors.ts";
 import { policySubject } from "./policy-enforcement.ts";
-import { type Rewritten, rewriteResponse } from "./response-rewrite.ts";
+import { rewriteResponse } from "./response-rewrite.ts";
 
 const LISTS: Record<
   string,
@@ -70,13 +70,13 @@ export function filterListingMessage(
   return { ...message, result: { ...message.result, [list.key]: kept } };
 }
 
-/** The upstream's answer to a listing, filtered for the caller. */
+/** The upstream's answer to a listing, filtered for the caller: the body to send. */
 export function filterListing(
   response: Response,
   request: { id: RequestId; method: string },
   visible: (probe: JsonRpcMessage) => boolean,
   limits: { maxBytes: number; server: string },
-): Promise<Rewritten> {
+): Promise<string> {
   return rewriteResponse(response, (message) => filterListingMessage(message, request, visible), {
     maxBytes: limits.maxBytes,
     // Fail closed: a listing the gateway cannot filter is not passed on unfiltered.

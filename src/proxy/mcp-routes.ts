@@ -3,8 +3,9 @@
 // streams, and record what passed, off the response path.
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
+import { errorResponse, isRequest, type JsonRpcMessage, type RequestId } from "../core/jsonrpc.ts";
 import { clientInfoOf, McpHeader, Method } from "../core/mcp.ts";
+import type { PolicySet } from "../core/policy/engine.ts";
 import { database } from "../db/client.ts";
 import { GatewayError } from "../errors.ts";
 import { EventRecorder } from "../logging/event-recorder.ts";
@@ -36,7 +37,9 @@ import {
   requireAccept,
   requireJsonContentType,
 } from "./request-checks.ts";
+import { isEventStream } from "./response-observer.ts";
 import { rewriteResponse } from "./response-rewrite.ts";
+import { type ServerJudge, serverJudge } from "./server-judge.ts";
 import {
   checkLostSession,
   currentUpstreamSession,
@@ -159,6 +162,56 @@ function recordFailure(
   }
   recorder.finish(Date.now());
   throw error;
+}
+
+/**
+ * How the gateway answers, within the upstream session, a server request a policy withheld from the client: a
+ * JSON-RPC error with the policy's reason, sent off the response path, so the server does not wait for an answer
+ * that will not come.
+ */
+function declineUpstream(
+  c: McpContext,
+  upstream: Upstream,
+  upstreamSessionId: () => string | null,
+): (id: RequestId, reason: string) => void {
+  return (id, reason) => {
+    const protocolVersion = c.req.header(McpHeader.ProtocolVersion);
+    const sent = callUpstream(upstream, {
+      method: "POST",
+      accept: ACCEPT_POST,
+      upstreamSessionId: upstreamSessionId(),
+      body: JSON.stringify(errorResponse(id, POLICY_DENIED, reason)),
+      extraHeaders: protocolVersion ? { [McpHeader.ProtocolVersion]: protocolVersion } : {},
+      timeoutMs: upstream.timeoutMs ?? c.get("config").upstreamTimeoutMs,
+    });
+    c.executionCtx.waitUntil(
+      sent
+        .then((response) => response.body?.cancel())
+        .catch((error: unknown) => {
+          console.error(`helmet: declining a server request of '${upstream.name}' failed`, String(error));
+        }),
+    );
+  };
+}
+
+/** Judges what the server sends in this exchange, or null when no policy could act on it. */
+function judgeFor(
+  c: McpContext,
+  upstream: Upstream,
+  policies: PolicySet,
+  requests: readonly JsonRpcMessage[],
+  recorder: EventRecorder,
+  upstreamSessionId: () => string | null,
+): ServerJudge | null {
+  if (!policies.judgesServerMessages(upstream.name, requests)) return null;
+  return serverJudge({
+    policies,
+    server: upstream.name,
+    identity: c.get("identity"),
+    requests,
+    decline: declineUpstream(c, upstream, upstreamSessionId),
+    noteRedactions: (redactions) => recorder.noteRedactions(redactions),
+  });
 }
 
 export const mcpRoutes = new Hono<AppEnv>();
@@ -291,12 +344,16 @@ mcpRoutes.post("/:server", async (c) => {
     const listing =
       messages.length === 1 && only && isRequest(only) && isFilteredListing(only.method) ? only : null;
     const filtering = listing !== null && !policies.allowsEverything;
-    if ((hidingChanged || filtering || redacting) && response.ok) {
+    const judge = judgeFor(c, upstream, policies, messages, recorder, () =>
+      session ? currentUpstreamSession(session) : response.headers.get(McpHeader.SessionId),
+    );
+    const streamed = isEventStream(response.headers.get("content-type"));
+    if ((hidingChanged || filtering || redacting || (judge && !streamed)) && response.ok) {
       const rewritten = await rewriteResponse(
         response,
-        async (message) => {
-          let out = message;
-          watchPins?.(out);
+        async (message, bytes) => {
+          watchPins?.(message);
+          let out: JsonRpcMessage = message;
           if (hidingChanged && toolsListing) {
             out = await withoutChangedTools(
               c.env,
@@ -317,7 +374,10 @@ mcpRoutes.post("/:server", async (c) => {
             recorder.noteRedactions(redacted.redactions);
             out = redacted.message;
           }
-          return out;
+          const verdict = judge?.(out);
+          onMessage?.(verdict?.record ?? out);
+          recorder.serverMessage(verdict?.record ?? out, bytes, Date.now(), verdict?.decision);
+          return verdict ? verdict.forward : out;
         },
         {
           maxBytes: config.maxBodyBytes,
@@ -330,12 +390,8 @@ mcpRoutes.post("/:server", async (c) => {
             ),
         },
       );
-      for (const { message, bytes } of rewritten.messages) {
-        onMessage?.(message);
-        recorder.serverMessage(message, bytes, Date.now());
-      }
       recorder.finish(Date.now());
-      return new Response(rewritten.body, { status: response.status, headers });
+      return new Response(rewritten, { status: response.status, headers });
     }
     if (messages.every((m) => !isRequest(m)) && response.ok) {
       // Notifications and responses are acknowledged with 202 and no body, whatever the upstream sent.
@@ -345,7 +401,7 @@ mcpRoutes.post("/:server", async (c) => {
     }
     // Requests of an opening session are not tracked for cancellation: the session id is not the client's yet.
     const tracking = onMessage ? { sessionId: null, requests: [] } : { sessionId, requests: messages };
-    return relay(c, response, headers, recorder, tracking, onMessage ?? watchPins);
+    return relay(c, response, headers, recorder, { tracking, onMessage: onMessage ?? watchPins, judge });
   } catch (error) {
     recordFailure(recorder, error, messages, body.byteLength);
   }
@@ -365,7 +421,19 @@ mcpRoutes.get("/:server", async (c) => {
       clientHeaders: c.req.raw.headers,
     });
     await refuseUpstreamFailure(response, upstream, session !== null);
-    return relay(c, response, clientHeaders(response), recorder, { sessionId: null, requests: [] });
+    const policies = await resolvePolicies(
+      c.env,
+      c.get("identity").team,
+      upstream,
+      c.get("config").serverCacheTtlMs,
+    );
+    const judge = judgeFor(c, upstream, policies, [], recorder, () =>
+      session ? currentUpstreamSession(session) : null,
+    );
+    return relay(c, response, clientHeaders(response), recorder, {
+      tracking: { sessionId: null, requests: [] },
+      judge,
+    });
   } catch (error) {
     recordFailure(recorder, error, [], 0);
   }

@@ -141,8 +141,13 @@ export async function applyRateLimits(
   return { verdicts: counted, retryAfterSeconds };
 }
 
-/** The answer to one request that will not be sent upstream. */
-function refusal(message: JsonRpcMessage, reason: string, rule: string | null, hidden = false): unknown {
+/** The answer to one request that will not be sent upstream (or whose result a policy withheld). */
+export function refusal(
+  message: JsonRpcMessage,
+  reason: string,
+  rule: string | null,
+  hidden = false,
+): unknown {
   if (!isRequest(message)) return null;
   if (hidden) {
     const kind = message.method === Method.ToolsCall ? "tool" : "prompt";

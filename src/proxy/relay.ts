@@ -1,37 +1,78 @@
 // Relays an upstream response body to the client as it streams, with the recorder watching its messages and
-// the relay ending the requests the client cancels.
+// the relay ending the requests the client cancels. When policies judge what the server sends, an event stream is
+// relayed message by message through the judge instead of byte for byte.
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import type { JsonRpcMessage } from "../core/jsonrpc.ts";
+import { errorResponse, isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
 import type { EventRecorder } from "../logging/event-recorder.ts";
 import { watchForCancellation } from "./in-flight.ts";
-import { observeBody } from "./response-observer.ts";
+import { judgeEventStream } from "./judged-stream.ts";
+import { POLICY_DENIED } from "./policy-enforcement.ts";
+import { isEventStream, type ObservedBody, observeBody } from "./response-observer.ts";
+import type { ServerJudge } from "./server-judge.ts";
 
-/**
- * Relays an upstream response body to the client while the recorder watches its messages. The requests it
- * answers are tracked for their session, so a later notifications/cancelled can end the relay.
- */
+const TOO_LARGE_TO_JUDGE =
+  "The server sent a message too large for the gateway to check against its policies, so it was withheld.";
+
+export interface RelayOptions {
+  /** The requests this response answers, tracked for their session so a later notifications/cancelled can end them. */
+  tracking: { sessionId: string | null; requests: readonly JsonRpcMessage[] };
+  onMessage?: (message: JsonRpcMessage) => void;
+  /** Judges each server message of an event stream before the client gets it. */
+  judge?: ServerJudge | null;
+}
+
 export function relay(
   c: Context<AppEnv>,
   response: Response,
   headers: Headers,
   recorder: EventRecorder,
-  tracking: { sessionId: string | null; requests: readonly JsonRpcMessage[] },
-  onMessage?: (message: JsonRpcMessage) => void,
+  { tracking, onMessage, judge }: RelayOptions,
 ): Response {
   if (!response.body) {
     recorder.finish(Date.now());
     return new Response(null, { status: response.status, headers });
   }
-  const observed = observeBody(
-    response.body,
-    response.headers.get("content-type"),
-    (message, bytes) => {
-      onMessage?.(message);
-      recorder.serverMessage(message, bytes, Date.now());
-    },
-    c.get("config").maxBodyBytes,
-  );
+  const maxBytes = c.get("config").maxBodyBytes;
+  let observed: ObservedBody;
+  if (judge && isEventStream(response.headers.get("content-type"))) {
+    const unanswered = new Map(
+      tracking.requests.filter(isRequest).map((request) => [`${typeof request.id}:${request.id}`, request]),
+    );
+    observed = judgeEventStream(
+      response.body,
+      (message, bytes) => {
+        const verdict = judge(message);
+        if (!("method" in message) && message.id !== null)
+          unanswered.delete(`${typeof message.id}:${message.id}`);
+        onMessage?.(verdict.record);
+        recorder.serverMessage(verdict.record, bytes, Date.now(), verdict.decision);
+        return verdict.forward;
+      },
+      {
+        maxEventChars: maxBytes,
+        // Fail closed: the requests the withheld message may have answered get an error instead.
+        tooLarge: () => {
+          const errors = [...unanswered.values()].map((request) =>
+            errorResponse(request.id, POLICY_DENIED, TOO_LARGE_TO_JUDGE),
+          );
+          unanswered.clear();
+          for (const error of errors) recorder.serverMessage(error, 0, Date.now());
+          return errors;
+        },
+      },
+    );
+  } else {
+    observed = observeBody(
+      response.body,
+      response.headers.get("content-type"),
+      (message, bytes) => {
+        onMessage?.(message);
+        recorder.serverMessage(message, bytes, Date.now());
+      },
+      maxBytes,
+    );
+  }
   const stopTracking =
     tracking.sessionId === null
       ? () => {}

@@ -106,26 +106,19 @@ function upstreamReader(body: ReadableStream<Uint8Array>): {
 }
 
 /**
- * Passes `body` through unchanged while reporting its JSON-RPC messages to `onMessage`. The client pulls: each
- * chunk is read from upstream only when the client is ready for it, so memory stays flat and backpressure
- * reaches the upstream. A listener that throws is ignored: observing must never break the stream.
+ * What a relay does with the upstream's bytes: `push` gets each chunk and passes on (with `enqueue`) whatever the
+ * client should get; `end` runs once the upstream body is complete.
  */
-export function observeBody(
-  body: ReadableStream<Uint8Array>,
-  contentType: string | null,
-  onMessage: MessageListener,
-  maxInspectBytes: number,
-): ObservedBody {
-  const safeListener: MessageListener = (message, bytes) => {
-    try {
-      onMessage(message, bytes);
-    } catch (error) {
-      console.error("helmet: message listener failed", String(error));
-    }
-  };
-  const inspector = isEventStream(contentType)
-    ? sseInspector(safeListener, maxInspectBytes)
-    : jsonInspector(safeListener, maxInspectBytes);
+export interface RelayStage {
+  push(chunk: Uint8Array, enqueue: (bytes: Uint8Array) => void): void | Promise<void>;
+  end(enqueue: (bytes: Uint8Array) => void): void | Promise<void>;
+}
+
+/**
+ * Relays `body` to the client through `stage`. The client pulls: upstream bytes are read only when the client is
+ * ready for more, so memory stays flat and backpressure reaches the upstream.
+ */
+export function relayBody(body: ReadableStream<Uint8Array>, stage: RelayStage): ObservedBody {
   const upstream = upstreamReader(body);
   let bytes = 0;
   let settle: (end: StreamEnd) => void = () => {};
@@ -143,23 +136,30 @@ export function observeBody(
         client = controller;
       },
       async pull(controller) {
-        let chunk: { done: boolean; value?: Uint8Array };
-        try {
-          chunk = await upstream.read();
-        } catch (error) {
-          controller.error(error);
-          settle({ bytes, complete: false });
-          return;
+        let enqueued = false;
+        const enqueue = (out: Uint8Array) => {
+          enqueued = true;
+          controller.enqueue(out);
+        };
+        // Read until something can be passed on, or the stream ends.
+        while (!enqueued) {
+          let chunk: { done: boolean; value?: Uint8Array };
+          try {
+            chunk = await upstream.read();
+          } catch (error) {
+            controller.error(error);
+            settle({ bytes, complete: false });
+            return;
+          }
+          if (chunk.done || !chunk.value) {
+            await stage.end(enqueue);
+            controller.close();
+            settle({ bytes, complete: true });
+            return;
+          }
+          bytes += chunk.value.byteLength;
+          await stage.push(chunk.value, enqueue);
         }
-        if (chunk.done || !chunk.value) {
-          inspector.end();
-          controller.close();
-          settle({ bytes, complete: true });
-          return;
-        }
-        bytes += chunk.value.byteLength;
-        controller.enqueue(chunk.value);
-        inspector.push(chunk.value);
       },
       cancel(reason) {
         settle({ bytes, complete: false });
@@ -179,4 +179,34 @@ export function observeBody(
     upstream.cancel().catch(() => {});
   };
   return { body: relayed, stop, done };
+}
+
+/**
+ * Passes `body` through unchanged while reporting its JSON-RPC messages to `onMessage`: each chunk goes to the
+ * client the moment it is read, and the parser looks at it after. A listener that throws is ignored: observing
+ * must never break the stream.
+ */
+export function observeBody(
+  body: ReadableStream<Uint8Array>,
+  contentType: string | null,
+  onMessage: MessageListener,
+  maxInspectBytes: number,
+): ObservedBody {
+  const safeListener: MessageListener = (message, bytes) => {
+    try {
+      onMessage(message, bytes);
+    } catch (error) {
+      console.error("helmet: message listener failed", String(error));
+    }
+  };
+  const inspector = isEventStream(contentType)
+    ? sseInspector(safeListener, maxInspectBytes)
+    : jsonInspector(safeListener, maxInspectBytes);
+  return relayBody(body, {
+    push(chunk, enqueue) {
+      enqueue(chunk);
+      inspector.push(chunk);
+    },
+    end: () => inspector.end(),
+  });
 }

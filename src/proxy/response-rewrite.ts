@@ -1,51 +1,67 @@
-// Rewrites the JSON-RPC messages of a finished upstream response (a filtered listing, a redacted result). Such a
-// response is read whole, bounded, then re-sent: JSON as JSON, SSE as SSE with its event ids and order kept.
+// Rewrites the JSON-RPC messages of a finished upstream response (a filtered listing, a redacted result, judged
+// server messages). Such a response is read whole, bounded, then re-sent: JSON as JSON, SSE as SSE with its event
+// ids and order kept.
 import { type JsonRpcMessage, parseMessage } from "../core/jsonrpc.ts";
-import { type SseEvent, SseParser } from "../core/sse.ts";
+import { formatSseEvent, type SseEvent, SseParser } from "../core/sse.ts";
 import type { GatewayError } from "../errors.ts";
 import { parseJsonOrUndefined, readBoundedText } from "./body-text.ts";
 import { isEventStream } from "./response-observer.ts";
 
-export interface Rewritten {
-  body: string;
-  /** Each message as sent to the client, with its size, for the log. */
-  messages: Array<{ message: JsonRpcMessage; bytes: number }>;
+/**
+ * What becomes of one upstream message: the message to send on (the same object when unchanged), or null to
+ * withhold it. `bytes` is its share of the upstream body.
+ */
+export type MessageRewrite = (
+  message: JsonRpcMessage,
+  bytes: number,
+) => JsonRpcMessage | null | Promise<JsonRpcMessage | null>;
+
+/**
+ * The JSON text of one SSE event or JSON body with each message in it rewritten: "" when every message was
+ * withheld, `data` itself when nothing changed. A batch (array) is rewritten item by item; what is not a JSON-RPC
+ * message passes unchanged.
+ */
+export async function rewriteData(data: string, rewrite: MessageRewrite): Promise<string> {
+  const value = parseJsonOrUndefined(data);
+  const batch = Array.isArray(value);
+  const items: unknown[] = batch ? value : [value];
+  const kept: unknown[] = [];
+  let changed = false;
+  for (const item of items) {
+    const parsed = parseMessage(item);
+    if (!parsed.ok) {
+      kept.push(item);
+      continue;
+    }
+    const out = await rewrite(parsed.message, Math.round(data.length / items.length));
+    if (out !== parsed.message) changed = true;
+    if (out !== null) kept.push(out);
+  }
+  if (!changed) return data;
+  if (batch) return kept.length > 0 ? JSON.stringify(kept) : "";
+  return kept.length > 0 ? JSON.stringify(kept[0]) : "";
 }
 
 /**
- * Applies `rewrite` to every JSON-RPC message of the response. A response longer than `maxBytes` fails closed
- * with the error `tooLarge` builds: what cannot be rewritten is not passed on unchanged.
+ * Applies `rewrite` to every JSON-RPC message of the response and returns the body to send. A response longer
+ * than `maxBytes` fails closed with the error `tooLarge` builds: what cannot be rewritten is not passed on.
  */
 export async function rewriteResponse(
   response: Response,
-  rewrite: (message: JsonRpcMessage) => JsonRpcMessage | Promise<JsonRpcMessage>,
+  rewrite: MessageRewrite,
   limits: { maxBytes: number; tooLarge: () => GatewayError },
-): Promise<Rewritten> {
+): Promise<string> {
   const { text, truncated } = await readBoundedText(response.body, limits.maxBytes);
   if (truncated) throw limits.tooLarge();
-  const messages: Rewritten["messages"] = [];
-  const rewriteData = async (data: string): Promise<string> => {
-    const parsed = parseMessage(parseJsonOrUndefined(data));
-    if (!parsed.ok) return data;
-    const rewritten = await rewrite(parsed.message);
-    const out = rewritten === parsed.message ? data : JSON.stringify(rewritten);
-    messages.push({ message: rewritten, bytes: out.length });
-    return out;
-  };
-  if (!isEventStream(response.headers.get("content-type")))
-    return { body: await rewriteData(text), messages };
+  if (!isEventStream(response.headers.get("content-type"))) return rewriteData(text, rewrite);
   const events: SseEvent[] = [];
   const parser = new SseParser((event) => events.push(event), { maxEventChars: limits.maxBytes });
   parser.push(new TextEncoder().encode(text));
   parser.end();
   let body = "";
   for (const event of events) {
-    if (event.id !== null) body += `id: ${event.id}\n`;
-    if (event.type !== "message") body += `event: ${event.type}\n`;
-    if (event.retry !== null) body += `retry: ${event.retry}\n`;
     // An event without data (a priming event carrying only an id or retry) stays without data.
-    if (event.data) for (const line of (await rewriteData(event.data)).split("\n")) body += `data: ${line}\n`;
-    body += "\n";
+    body += formatSseEvent(event, event.data ? await rewriteData(event.data, rewrite) : "");
   }
-  return { body, messages };
+  return body;
 }

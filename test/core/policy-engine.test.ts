@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { JsonRpcMessage } from "../../src/core/jsonrpc.ts";
+import type { JsonRpcMessage, JsonRpcRequest } from "../../src/core/jsonrpc.ts";
 import { type EvaluationInput, MAX_REGEX_INPUT, PolicySet } from "../../src/core/policy/engine.ts";
 import { type PolicyInput, policySchema } from "../../src/core/policy/policy-schema.ts";
 
@@ -262,6 +262,77 @@ describe("PolicySet.evaluate", () => {
     expect(PolicySet.compile([both]).evaluate(input(call("read_file"))).observed).toHaveLength(1);
   });
 
+  it("judges a result as the request it answers, with `args` looking into the result", () => {
+    const withheld = policy({
+      name: "no-keys-back",
+      servers: "*",
+      match: { direction: "result", tool: "read_*", args: { "/content/0/text": { regex: "PRIVATE KEY" } } },
+      action: "deny",
+    });
+    const set = PolicySet.compile([withheld]);
+    const request = call("read_file", { path: "/home/me/.ssh/id_ed25519" }) as JsonRpcRequest;
+    const answer = (text: string): JsonRpcMessage => ({
+      jsonrpc: "2.0",
+      id: 1,
+      result: { content: [{ type: "text", text }] },
+    });
+    const judge = (message: JsonRpcMessage, req: JsonRpcRequest = request) =>
+      set.evaluate(input(message, { direction: "result", request: req })).action;
+    expect(judge(answer("-----BEGIN PRIVATE KEY-----"))).toBe("deny");
+    expect(judge(answer("hello"))).toBe("allow");
+    expect(judge(answer("-----BEGIN PRIVATE KEY-----"), call("write_file") as JsonRpcRequest)).toBe("allow");
+    // The same text in the request is not a result.
+    expect(set.evaluate(input(call("read_file", { text: "PRIVATE KEY" }))).action).toBe("allow");
+    // Without the request, a result names no tool, so the rule cannot match it.
+    expect(set.evaluate(input(answer("PRIVATE KEY"), { direction: "result" })).action).toBe("allow");
+  });
+
+  it("judges server requests by method; a rule without direction matches them too", () => {
+    const set = PolicySet.compile([
+      policy({ name: "no-sampling", servers: "*", match: { method: "sampling/*" }, action: "deny" }),
+    ]);
+    const sampling: JsonRpcMessage = {
+      jsonrpc: "2.0",
+      id: 7,
+      method: "sampling/createMessage",
+      params: { messages: [], maxTokens: 10 },
+    };
+    expect(set.evaluate(input(sampling, { direction: "server_request" })).action).toBe("deny");
+    expect(set.evaluate(input(call("x"), { direction: "server_request" })).action).toBe("allow");
+  });
+
+  it("says which exchanges need their server messages judged", () => {
+    const requests = [call("read_file")];
+    const judges = (...docs: PolicyInput[]) =>
+      PolicySet.compile(docs.map(policy)).judgesServerMessages("filesystem", requests);
+    // A deny on another tool, plain allows and limits never act on what comes back here.
+    expect(judges({ name: "a", servers: "*", match: { tool: "rm" }, action: "deny" })).toBe(false);
+    expect(judges({ name: "b", servers: "*", match: { tool: "read_file" }, action: "allow" })).toBe(false);
+    expect(
+      judges({
+        name: "c",
+        servers: "*",
+        match: { tool: "read_file" },
+        action: "limit",
+        limit: { requests: 1, per_seconds: 1 },
+      }),
+    ).toBe(false);
+    expect(judges({ name: "d", servers: "*", match: { direction: "request" }, action: "log" })).toBe(false);
+    expect(judges({ name: "e", servers: "other", match: { method: "sampling/*" }, action: "deny" })).toBe(
+      false,
+    );
+    // A result rule for this tool, a server-request rule, and a log rule on everything do.
+    expect(judges({ name: "f", servers: "*", match: { tool: "read_*" }, action: "redact" })).toBe(true);
+    expect(judges({ name: "g", servers: "*", match: { method: "sampling/*" }, action: "deny" })).toBe(true);
+    expect(judges({ name: "h", servers: "*", match: {}, action: "log" })).toBe(true);
+    expect(judges({ name: "i", servers: "*", match: { tool: "rm" }, action: "allow", dry_run: true })).toBe(
+      false,
+    );
+    expect(
+      judges({ name: "j", servers: "*", match: { tool: "read_file" }, action: "allow", dry_run: true }),
+    ).toBe(true);
+  });
+
   it("ignores disabled policies", () => {
     expect(
       PolicySet.compile([{ ...noSystemFiles, enabled: false }]).evaluate(
@@ -389,6 +460,75 @@ describe("PolicySet properties", () => {
           const indexed = PolicySet.compile(docs, mode).evaluate(evaluated);
           const scanned = PolicySet.compile(docs, mode, { indexed: false }).evaluate(evaluated);
           expect(indexed).toEqual(scanned);
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it("an exchange it would not judge holds no server message or result any rule acts on", () => {
+    const tools = ["read_file", "rm", "x"];
+    const smallRule = fc.record({
+      name,
+      servers: fc.constantFrom("*", "s", "other"),
+      match: fc.record(
+        {
+          tool: fc.constantFrom(...tools, "read_*", "*"),
+          method: fc.constantFrom("tools/call", "sampling/*", "notifications/*", "ping"),
+          direction: fc.constantFrom("request", "server_request", "result"),
+          args: fc.dictionary(fc.constantFrom("/a", "/content"), fc.record({ exists: fc.boolean() }), {
+            maxKeys: 1,
+          }),
+        },
+        { requiredKeys: [] },
+      ),
+      action: fc.constantFrom("allow", "deny", "log", "redact"),
+      priority: fc.integer({ min: -5, max: 5 }),
+      dry_run: fc.boolean(),
+    });
+    const request = fc.record({
+      jsonrpc: fc.constant("2.0" as const),
+      id: fc.integer({ min: 1, max: 3 }),
+      method: fc.constantFrom("tools/call", "ping", "prompts/get"),
+      params: fc.record({ name: fc.constantFrom(...tools), arguments: fc.constant({ a: 1 }) }),
+    });
+    const serverMessage = fc.oneof(
+      fc.record({
+        jsonrpc: fc.constant("2.0" as const),
+        id: fc.integer({ min: 1, max: 3 }),
+        method: fc.constantFrom("sampling/createMessage", "elicitation/create", "roots/list"),
+        params: fc.constant({ a: 1 }),
+      }),
+      fc.record({
+        jsonrpc: fc.constant("2.0" as const),
+        method: fc.constantFrom("notifications/message", "notifications/progress"),
+        params: fc.constant({ a: 1 }),
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(smallRule, { maxLength: 8 }),
+        fc.array(request, { minLength: 1, maxLength: 2 }),
+        serverMessage,
+        fc.constantFrom("allow" as const, "deny" as const),
+        (rules, requests, sent, mode) => {
+          const set = PolicySet.compile(
+            rules.map((r) => policySchema.parse(r)),
+            mode,
+          );
+          if (set.judgesServerMessages("s", requests as JsonRpcMessage[])) return;
+          const untouched = { action: "allow", observed: [] };
+          const asServer = set.evaluate(
+            input(sent as JsonRpcMessage, { server: "s", direction: "server_request" }),
+          );
+          expect(asServer).toMatchObject(untouched);
+          for (const req of requests) {
+            const result: JsonRpcMessage = { jsonrpc: "2.0", id: req.id, result: { content: [], a: 1 } };
+            const judged = set.evaluate(
+              input(result, { server: "s", direction: "result", request: req as JsonRpcRequest }),
+            );
+            expect(judged).toMatchObject(untouched);
+          }
         },
       ),
       { numRuns: 1_000 },

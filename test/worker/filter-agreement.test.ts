@@ -65,7 +65,7 @@ describe("listing filter and call enforcement", () => {
             },
           );
           const listed = new Set(
-            (JSON.parse(filtered.body) as { result: { tools: Array<{ name: string }> } }).result.tools.map(
+            (JSON.parse(filtered) as { result: { tools: Array<{ name: string }> } }).result.tools.map(
               (t) => t.name,
             ),
           );

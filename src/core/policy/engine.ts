@@ -3,10 +3,16 @@
 // rules are recorded and evaluation goes on; the server's default decides when nothing else does. Any failure
 // during evaluation denies: the engine fails closed.
 import { RE2JS } from "re2js";
-import { isRequest, type JsonRpcMessage } from "../jsonrpc.ts";
+import { isErrorResponse, isRequest, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc.ts";
 import { compileGlob, compileGlobs, type GlobMatcher, globPrefix } from "./glob.ts";
 import { MISSING, parsePointer, resolvePointer } from "./json-pointer.ts";
-import type { Condition, PolicyAction, PolicyDirection, PolicyDocument } from "./policy-schema.ts";
+import {
+  type Condition,
+  DIRECTIONS,
+  type PolicyAction,
+  type PolicyDirection,
+  type PolicyDocument,
+} from "./policy-schema.ts";
 
 /** Longest string a regex condition runs on; a longer one is an evaluation failure (and so a denial). */
 export const MAX_REGEX_INPUT = 1024 * 1024;
@@ -23,6 +29,11 @@ export interface EvaluationInput {
   direction: PolicyDirection;
   subject: PolicySubject;
   message: JsonRpcMessage;
+  /**
+   * For a result: the request it answers. Rules then match that request's method, tool, prompt or resource, and
+   * `args` pointers start in the result (or the error).
+   */
+  request?: JsonRpcRequest;
 }
 
 /** What the server does when no rule decides: allow everything, or allow only what a rule allows. */
@@ -81,6 +92,10 @@ interface CompiledRule {
   dryRun: boolean;
   limit: { requests: number; perSeconds: number } | null;
   appliesTo: GlobMatcher;
+  /** The directions the rule matches (all three when it names none). */
+  directions: ReadonlySet<PolicyDirection>;
+  /** Whether it names a tool, prompt or resource (which server-initiated messages never have). */
+  namesTarget: boolean;
   test: Test;
 }
 
@@ -89,9 +104,12 @@ function stringParam(params: Record<string, unknown> | undefined, key: string): 
   return typeof value === "string" ? value : null;
 }
 
-function viewOf(message: JsonRpcMessage): MessageView {
-  if (!("method" in message))
-    return { method: null, tool: null, prompt: null, resource: null, args: MISSING };
+function viewOf(message: JsonRpcMessage, request?: JsonRpcRequest): MessageView {
+  if (!("method" in message)) {
+    if (!request) return { method: null, tool: null, prompt: null, resource: null, args: MISSING };
+    // A result is seen as the request it answers, with the result (or the error) as what `args` looks into.
+    return { ...viewOf(request), args: isErrorResponse(message) ? message.error : message.result };
+  }
   const params = message.params;
   const method = message.method;
   const named = method === "tools/call" || method === "prompts/get";
@@ -187,6 +205,8 @@ function compileRule(policy: PolicyDocument, order: number): CompiledRule {
     dryRun: policy.dry_run,
     limit: policy.limit ? { requests: policy.limit.requests, perSeconds: policy.limit.per_seconds } : null,
     appliesTo: compileGlobs(policy.servers),
+    directions: new Set(match.direction ?? DIRECTIONS),
+    namesTarget: match.tool !== undefined || match.prompt !== undefined || match.resource !== undefined,
     test: (input, view) => {
       for (const test of tests) if (!test(input, view)) return false;
       return true;
@@ -239,12 +259,27 @@ export class PolicySet {
     return this.#rules.length === 0 && this.#defaultMode === "allow";
   }
 
+  /**
+   * Whether any rule could act on what the server sends in an exchange that carried `requests`: the requests and
+   * notifications the server initiates, and the results of `requests`. When false, the response needs no judging
+   * and can be relayed as it streams. Rules that only allow, and limits (counted on requests), never act here.
+   */
+  judgesServerMessages(server: string, requests: readonly JsonRpcMessage[]): boolean {
+    const index = this.#rulesFor(server);
+    if (index.actsOnServerRequests) return true;
+    return requests.some(
+      (request) =>
+        isRequest(request) &&
+        index.candidates(viewOf(request)).some((rule) => rule.directions.has("result") && actsOn(rule)),
+    );
+  }
+
   /** The decision for one message. Never throws: a failure denies. */
   evaluate(input: EvaluationInput): Decision {
     const observed: RuleHit[] = [];
     const limits: RateLimit[] = [];
     try {
-      const view = viewOf(input.message);
+      const view = viewOf(input.message, input.request);
       for (const rule of this.#rulesFor(input.server).candidates(view)) {
         if (!rule.test(input, view)) continue;
         const hit = { rule: rule.name, action: rule.action, reason: rule.reason, dryRun: rule.dryRun };
@@ -316,14 +351,24 @@ function file(map: Map<string, CompiledRule[]>, key: string, rule: CompiledRule)
   else map.set(key, [rule]);
 }
 
+/** Whether a rule can change or record what happens to a message it matches (not a plain allow, not a limit). */
+function actsOn(rule: CompiledRule): boolean {
+  return rule.dryRun || rule.action === "deny" || rule.action === "redact" || rule.action === "log";
+}
+
 /** A server's rules filed so that a message meets only the rules that could match it, in priority order. */
 class RuleIndex {
   readonly #byTool = new Map<string, CompiledRule[]>();
   readonly #byToolPrefix = new Map<string, CompiledRule[]>();
   readonly #byMethod = new Map<string, CompiledRule[]>();
   readonly #scanned: CompiledRule[] = [];
+  /** Whether some rule could act on a request or notification the server initiates. */
+  readonly actsOnServerRequests: boolean;
 
   constructor(rules: readonly CompiledRule[]) {
+    this.actsOnServerRequests = rules.some(
+      (rule) => rule.directions.has("server_request") && !rule.namesTarget && actsOn(rule),
+    );
     for (const rule of rules) {
       const keys = rule.keys;
       if (keys.kind === "tool") {
