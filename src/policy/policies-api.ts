@@ -4,7 +4,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { requireRole } from "../auth/middleware.ts";
 import { randomId } from "../core/base64url.ts";
-import { parseMessage } from "../core/jsonrpc.ts";
+import { isRequest, type JsonRpcRequest, parseMessage } from "../core/jsonrpc.ts";
 import { PolicySet } from "../core/policy/engine.ts";
 import { DIRECTIONS, type PolicyDocument, policySchema } from "../core/policy/policy-schema.ts";
 import { database } from "../db/client.ts";
@@ -142,6 +142,14 @@ const EvaluateBody = z
       .record(z.string(), z.unknown())
       .openapi({ description: "A JSON-RPC message, as a client would send it." }),
     direction: z.enum(DIRECTIONS).default("request"),
+    request: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({
+        description:
+          "For direction `result`: the JSON-RPC request the message answers, whose method, tool, prompt or " +
+          "resource the rules match.",
+      }),
     subject: z
       .strictObject({
         sub: z.string().min(1).max(256),
@@ -190,6 +198,25 @@ policiesApi.openapi(
     const parsed = parseMessage(body.message);
     if (!parsed.ok)
       throw new GatewayError(400, "validation_failed", `Invalid request: 'message' is an ${parsed.problem}.`);
+    let request: JsonRpcRequest | undefined;
+    if (body.request !== undefined) {
+      const answered = parseMessage(body.request);
+      if (!answered.ok || !isRequest(answered.message)) {
+        throw new GatewayError(
+          400,
+          "validation_failed",
+          `Invalid request: 'request' must be a JSON-RPC request${answered.ok ? "" : ` (it is an ${answered.problem})`}.`,
+        );
+      }
+      if (body.direction !== "result" || "method" in parsed.message) {
+        throw new GatewayError(
+          400,
+          "validation_failed",
+          "Invalid request: 'request' goes with direction 'result' and a response 'message'.",
+        );
+      }
+      request = answered.message;
+    }
     const identity = c.get("identity");
     const db = database(c.env);
     const server = await findServer(db, identity.team, body.server);
@@ -205,6 +232,7 @@ policiesApi.openapi(
       direction: body.direction,
       subject: { ...subject, team: identity.team },
       message: parsed.message,
+      request,
     });
     return c.json({ decision, bundle_version: bundle.version }, 200);
   },

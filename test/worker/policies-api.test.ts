@@ -179,6 +179,50 @@ describe("/api/v1/policies/evaluate", () => {
     await api("PATCH", "/api/v1/servers/filesystem", admin, { policy_default: "allow" });
   });
 
+  it("judges a result with the request it answers", async () => {
+    await api("POST", "/api/v1/policies", admin, {
+      name: "eval-no-keys-back",
+      servers: "filesystem",
+      match: { direction: "result", tool: "read_*", args: { "/content/0/text": { regex: "PRIVATE KEY" } } },
+      action: "deny",
+    });
+    const result = {
+      jsonrpc: "2.0",
+      id: 1,
+      result: { content: [{ type: "text", text: "BEGIN PRIVATE KEY" }] },
+    };
+    const judged = await api("POST", "/api/v1/policies/evaluate", viewer, {
+      server: "filesystem",
+      direction: "result",
+      message: result,
+      request: readEtc,
+    });
+    expect(judged.status).toBe(200);
+    expect((await judged.json<{ decision: unknown }>()).decision).toMatchObject({
+      action: "deny",
+      rule: "eval-no-keys-back",
+    });
+    const mismatched = await api("POST", "/api/v1/policies/evaluate", viewer, {
+      server: "filesystem",
+      message: readEtc,
+      request: readEtc,
+    });
+    expect(mismatched.status).toBe(400);
+    expect((await mismatched.json<{ error: { message: string } }>()).error.message).toContain(
+      "'request' goes with direction 'result'",
+    );
+    const notARequest = await api("POST", "/api/v1/policies/evaluate", viewer, {
+      server: "filesystem",
+      direction: "result",
+      message: result,
+      request: result,
+    });
+    expect(notARequest.status).toBe(400);
+    expect((await notARequest.json<{ error: { message: string } }>()).error.message).toContain(
+      "'request' must be a JSON-RPC request",
+    );
+  });
+
   it("refuses a message that is not JSON-RPC", async () => {
     const response = await api("POST", "/api/v1/policies/evaluate", viewer, {
       server: "filesystem",
