@@ -12,6 +12,7 @@ import { type CpuDelta, cpuDelta, cpuSnapshot, type Role } from "./cpu.ts";
 import { keepAliveAgent } from "./http-client.ts";
 import { type PhaseResult, runPhase, type Summary, summarize } from "./load.ts";
 import { McpSession, type Target } from "./mcp-client.ts";
+import { POLICED_SERVER } from "./policies.ts";
 import { descendants, type ProcInfo, procInfo, rssKiB } from "./proc.ts";
 import { fixed, mib, signed, table } from "./report.ts";
 import { type MemoryRun, type StreamRun, streamOnce, streamWithMemory } from "./sse-bench.ts";
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     "sse-kinds": { type: "string", default: "message,progress" },
     "runtime-port": { type: "boolean", default: false },
     "no-floor": { type: "boolean", default: false },
+    "no-policies": { type: "boolean", default: false },
     "no-calls": { type: "boolean", default: false },
     "no-sse": { type: "boolean", default: false },
     echo: { type: "boolean", default: false },
@@ -50,6 +52,7 @@ if (args.help) {
   --sse-mib LIST      SSE stream sizes in MiB (10,100,300)
   --sse-kinds LIST    notification kinds in the stream: message, progress (message,progress)
   --no-floor          skip the worker-floor target (a pass-through Worker under its own wrangler dev)
+  --no-policies       skip the gateway-policed target (the gateway with 200 policies and tool pinning)
   --runtime-port      also measure the diagnostic target that bypasses wrangler's proxy (off by default)
   --no-calls / --no-sse   skip a part
   --echo              copy the gateway's and server-everything's output to stderr
@@ -84,6 +87,7 @@ const config = {
     .filter((k) => k === "message" || k === "progress"),
   runtime: Boolean(args["runtime-port"]),
   floor: !args["no-floor"],
+  policed: !args["no-policies"],
   calls: !args["no-calls"],
   sse: !args["no-sse"],
   deadlineS: int("deadline-s", args["deadline-s"], 10),
@@ -143,10 +147,12 @@ interface CallTargets {
   direct: Target;
   floor: Target | null;
   gateway: Target;
+  policed: Target | null;
   runtime: Target | null;
 }
 
 const FLOOR = "worker-floor";
+const POLICED = "gateway-policed";
 
 interface PhaseWithCpu extends PhaseResult {
   cpu: CpuDelta;
@@ -190,6 +196,7 @@ function targetsFor(stack: Stack, lanes: number): CallTargets {
     direct: make("direct", stack.everything.url, {}),
     floor: stack.floor ? make(FLOOR, `${stack.floor.url}/mcp/everything`, {}) : null,
     gateway: make("gateway", `${stack.gateway.url}/mcp/everything`, auth),
+    policed: config.policed ? make(POLICED, `${stack.gateway.url}/mcp/${POLICED_SERVER}`, auth) : null,
     runtime:
       config.runtime && stack.runtimeUrl
         ? make("gateway-no-wrangler-proxy", `${stack.runtimeUrl}/mcp/everything`, auth)
@@ -207,7 +214,7 @@ async function openSessions(target: Target, lanes: number): Promise<McpSession[]
 
 async function measureConcurrency(stack: Stack, lanes: number): Promise<ConcurrencyResult> {
   const targets = targetsFor(stack, lanes);
-  const list = [targets.direct, targets.floor, targets.gateway, targets.runtime].filter(
+  const list = [targets.direct, targets.floor, targets.gateway, targets.policed, targets.runtime].filter(
     (t): t is Target => t !== null,
   );
   const rssBefore = workerdRss(stack.roles);
@@ -420,28 +427,31 @@ const CPU_LAYERS = [
 ] as const;
 const THREAD_LAYERS = CPU_LAYERS.slice(-2);
 
-/** Gateway against the floor Worker: what the gateway costs on top of the platform. */
-function floorComparison(calls: ConcurrencyResult[]): string[] {
+/** One target against another, round by round: what `label` costs on top of `reference`. */
+function comparison(calls: ConcurrencyResult[], label: string, reference: string, title: string): string[] {
   const rows = calls.flatMap((r) => {
-    const floor = r.summaries.find((s) => s.target === FLOOR);
-    const gateway = r.summaries.find((s) => s.target === "gateway");
-    if (!floor || !gateway) return [];
-    const perRound = gateway.roundCallsPerSecond.map((v, i) => v / (floor.roundCallsPerSecond[i] ?? v));
+    const base = r.summaries.find((s) => s.target === reference);
+    const measured = r.summaries.find((s) => s.target === label);
+    if (!base || !measured) return [];
+    const perRound = measured.roundCallsPerSecond.map((v, i) => v / (base.roundCallsPerSecond[i] ?? v));
     return [
       [
         r.concurrency,
-        fixed(gateway.callsPerSecond / floor.callsPerSecond, 3),
+        fixed(measured.callsPerSecond / base.callsPerSecond, 3),
         `${fixed(Math.min(...perRound), 2)}-${fixed(Math.max(...perRound), 2)}`,
-        signed(gateway.p50Ms - floor.p50Ms, 3),
-        signed(gateway.p99Ms - floor.p99Ms, 3),
+        signed(measured.p50Ms - base.p50Ms, 3),
+        signed(measured.p99Ms - base.p99Ms, 3),
       ],
     ];
   });
   if (rows.length === 0) return [];
   return [
-    "Gateway compared with worker-floor (what the gateway adds on top of the local platform):",
+    title,
     "",
-    table(["conc", "throughput gateway/floor", "rounds min-max", "added p50 ms", "added p99 ms"], rows),
+    table(
+      ["conc", `throughput ${label}/${reference}`, "rounds min-max", "added p50 ms", "added p99 ms"],
+      rows,
+    ),
     "",
   ];
 }
@@ -497,7 +507,18 @@ function render(calls: ConcurrencyResult[], sse: SseResult[], goals: Goal[]): st
         }),
       ),
       "",
-      ...floorComparison(calls),
+      ...comparison(
+        calls,
+        "gateway",
+        FLOOR,
+        "Gateway compared with worker-floor (what the gateway adds on top of the local platform):",
+      ),
+      ...comparison(
+        calls,
+        POLICED,
+        "gateway",
+        "Gateway with 200 policies, tool pinning and judged results, compared with the gateway without policies:",
+      ),
       "CPU per call (ms of CPU time per completed call, by layer; each wrangler layer adds up the gateway's and the",
       "floor's process of that kind, and the stack not being called uses next to nothing):",
       "",

@@ -11,6 +11,7 @@ import {
 } from "../../test/support/local-stack.ts";
 import type { Role } from "./cpu.ts";
 import { type Floor, startFloor } from "./floor.ts";
+import { benchPolicies, POLICED_SERVER } from "./policies.ts";
 import { commandLine, descendants, listeningPorts } from "./proc.ts";
 
 const HOST = "127.0.0.1";
@@ -88,16 +89,32 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-async function register(gateway: Gateway, token: string, name: string, url: string): Promise<void> {
-  const response = await fetch(`${gateway.url}/api/v1/servers`, {
+async function post(
+  gateway: Gateway,
+  token: string,
+  path: string,
+  body: Record<string, unknown>,
+): Promise<void> {
+  const response = await fetch(`${gateway.url}${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({ name, url, description: "helmet gateway benchmark" }),
+    body: JSON.stringify(body),
     signal: AbortSignal.timeout(15_000),
   });
   if (response.status !== 201) {
-    throw new Error(`registering ${name} failed: HTTP ${response.status} ${await response.text()}`);
+    throw new Error(
+      `POST ${path} (${String(body.name)}) failed: HTTP ${response.status} ${await response.text()}`,
+    );
   }
+}
+
+function register(gateway: Gateway, token: string, name: string, url: string, extra = {}): Promise<void> {
+  return post(gateway, token, "/api/v1/servers", {
+    name,
+    url,
+    description: "helmet gateway benchmark",
+    ...extra,
+  });
 }
 
 async function isGatewayRoot(port: number): Promise<boolean> {
@@ -193,6 +210,9 @@ export async function startStack(options: { echoOutput: boolean; floor: boolean 
     const token = await gateway.mintToken({ sub: "bench", team: "bench", roles: ["admin"], ttl: "2h" });
     await register(gateway, token, "everything", everything.url);
     await register(gateway, token, "sse", sse.url);
+    // The same upstream once more, with the full enforcement path on (policies.ts).
+    await register(gateway, token, POLICED_SERVER, everything.url, { hide_changed_tools: true });
+    for (const policy of benchPolicies()) await post(gateway, token, "/api/v1/policies", policy);
     const { roles, runtimePort } = await findRoles(Number(new URL(gateway.url).port), sse, floor);
     return {
       gateway,
