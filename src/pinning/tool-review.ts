@@ -60,12 +60,22 @@ function rugPullEvent(scope: PinScope, tool: string, pinned: string, seen: strin
 /** A definition longer than this is pinned by hash only; the API then cannot show it for review. */
 const MAX_DEFINITION_CHARS = 32_768;
 
-/** The tool as pinned: its hash, and its definition (redacted, as logs are) for an admin to review. */
-async function pinOf(tool: Record<string, unknown>): Promise<NewPin> {
-  const definition = canonicalJson(redactValue(toolDefinition(tool)).value);
+/** A listed tool, by name and definition hash. */
+interface SeenTool {
+  name: string;
+  hash: string;
+  tool: Record<string, unknown>;
+}
+
+/**
+ * The tool as stored in a pin: its hash, and its definition (redacted, as logs are) for an admin to review. Built
+ * only for tools seen for the first time or changed, not on every listing.
+ */
+function pinOf(seen: SeenTool): NewPin {
+  const definition = canonicalJson(redactValue(toolDefinition(seen.tool)).value);
   return {
-    tool: tool.name as string,
-    hash: await toolDefinitionHash(tool),
+    tool: seen.name,
+    hash: seen.hash,
     definition: definition.length <= MAX_DEFINITION_CHARS ? definition : null,
   };
 }
@@ -84,13 +94,17 @@ export async function reviewTools(
 ): Promise<Set<string>> {
   const db = database(env);
   const at = Date.now();
-  const listed = await Promise.all(tools.map(pinOf));
+  const listed: SeenTool[] = await Promise.all(
+    tools.map(async (tool) => ({ name: tool.name as string, hash: await toolDefinitionHash(tool), tool })),
+  );
   const states = new Map<string, PinState>();
   for (const [tool, state] of await loadPins(db, scope.team, scope.serverId, ttlMs)) {
     states.set(tool, { ...state });
   }
   const unpinned = new Map<string, NewPin>();
-  for (const pin of listed) if (!states.has(pin.tool) && !unpinned.has(pin.tool)) unpinned.set(pin.tool, pin);
+  for (const seen of listed) {
+    if (!states.has(seen.name) && !unpinned.has(seen.name)) unpinned.set(seen.name, pinOf(seen));
+  }
   if (unpinned.size > 0) {
     const added = await insertPins(db, scope.team, scope.serverId, [...unpinned.values()], at);
     for (const [tool, state] of added) states.set(tool, { ...state });
@@ -98,15 +112,15 @@ export async function reviewTools(
   const rugPulls: StoredEvent[] = [];
   const awaiting = new Set<string>();
   for (const seen of listed) {
-    const pin = states.get(seen.tool);
+    const pin = states.get(seen.name);
     if (!pin) continue;
     if (pin.hash !== seen.hash && pin.changedHash !== seen.hash) {
-      await recordChange(db, scope.team, scope.serverId, seen, at);
-      rugPulls.push(rugPullEvent(scope, seen.tool, pin.hash, seen.hash, at));
+      await recordChange(db, scope.team, scope.serverId, pinOf(seen), at);
+      rugPulls.push(rugPullEvent(scope, seen.name, pin.hash, seen.hash, at));
       pin.changedHash = seen.hash;
     }
     // A tool that changed and then changed back still waits: the server did change it once.
-    if (pin.changedHash !== null) awaiting.add(seen.tool);
+    if (pin.changedHash !== null) awaiting.add(seen.name);
   }
   if (rugPulls.length > 0) {
     console.warn(
