@@ -148,3 +148,12 @@ export function errorResponse(
 ): JsonRpcErrorResponse {
   return { jsonrpc: "2.0", id, error: data === undefined ? { code, message } : { code, message, data } };
 }
+
+/**
+ * A key under which a response id finds its request. Clients match ids loosely (the MCP SDK compares numbers, so a
+ * response with "id": "1" answers request 1), so the gateway does too: a server must not escape a check that
+ * follows its response by changing the id's type.
+ */
+export function idKey(id: RequestId): string {
+  return String(id);
+}

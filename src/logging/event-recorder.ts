@@ -119,7 +119,7 @@ export class EventRecorder {
   serverMessage(message: JsonRpcMessage, bytes: number, at: number, decision?: Decision): void {
     const judged =
       decision && (decision.action !== "allow" || decision.observed.length > 0) ? decision : null;
-    if (isNotification(message) && message.method === Method.Progress) {
+    if (isNotification(message) && message.method === Method.Progress && judged?.action !== "deny") {
       const token = message.params?.progressToken;
       for (const open of this.#open.values()) {
         if (token !== undefined && open.progressToken === token) {

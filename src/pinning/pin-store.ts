@@ -1,7 +1,7 @@
 // The tool_pins table, with a short-lived per-isolate cache of each server's pins in front of it: reviewing a
 // listing or checking a call normally costs no database read. Writes made here update the cached entry; other
 // isolates see a change (an approval, say) within SERVER_CACHE_TTL_MS.
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, isNull, ne, or } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { type ToolPinRow, toolPins } from "../db/schema.ts";
 
@@ -20,6 +20,8 @@ export interface NewPin {
 
 const MAX_ENTRIES = 1_000;
 const cache = new Map<string, { expiresAt: number; pins: Map<string, PinState> }>();
+/** Bumped on every forget, so a read that started before a write cannot put its stale result in the cache. */
+let generation = 0;
 
 const cacheKey = (team: string, serverId: string) => `${team}\u0000${serverId}`;
 
@@ -28,6 +30,7 @@ const ROWS_PER_INSERT = 9;
 
 /** Forgets the cached pins of a server after a write this module did not see (such as an approval). */
 export function forgetPins(team: string, serverId: string): void {
+  generation += 1;
   cache.delete(cacheKey(team, serverId));
 }
 
@@ -42,13 +45,14 @@ export async function loadPins(
   const now = Date.now();
   const hit = cache.get(key);
   if (hit && hit.expiresAt > now) return hit.pins;
+  const readAt = generation;
   const rows = await db
     .select({ tool: toolPins.tool, hash: toolPins.hash, changedHash: toolPins.changedHash })
     .from(toolPins)
     .where(and(eq(toolPins.team, team), eq(toolPins.serverId, serverId)))
     .all();
   const pins = new Map(rows.map((row) => [row.tool, { hash: row.hash, changedHash: row.changedHash }]));
-  if (ttlMs > 0) {
+  if (ttlMs > 0 && readAt === generation) {
     cache.delete(key);
     cache.set(key, { expiresAt: now + ttlMs, pins });
     if (cache.size > MAX_ENTRIES) {
@@ -102,20 +106,40 @@ export async function insertPins(
   return states;
 }
 
-/** Records a definition that differs from the pin; it awaits approval until an admin approves it. */
+/**
+ * Records a definition that differs from the pin `pinnedHash`; it awaits approval until an admin approves it.
+ * Returns false when the pin is no longer `pinnedHash` (approved meanwhile, through another isolate perhaps) or
+ * the change is already recorded: the cached pins are then forgotten, as the caller's view of the pin is stale.
+ */
 export async function recordChange(
   db: Database,
   team: string,
   serverId: string,
+  pinnedHash: string,
   change: NewPin,
   at: number,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const updated = await db
     .update(toolPins)
     .set({ changedAt: at, changedHash: change.hash, changedDefinition: change.definition })
-    .where(and(eq(toolPins.team, team), eq(toolPins.serverId, serverId), eq(toolPins.tool, change.tool)));
+    .where(
+      and(
+        eq(toolPins.team, team),
+        eq(toolPins.serverId, serverId),
+        eq(toolPins.tool, change.tool),
+        eq(toolPins.hash, pinnedHash),
+        // Another isolate may have recorded this very change already: it is logged once.
+        or(isNull(toolPins.changedHash), ne(toolPins.changedHash, change.hash)),
+      ),
+    )
+    .returning({ tool: toolPins.tool });
+  if (updated.length === 0) {
+    forgetPins(team, serverId);
+    return false;
+  }
   const pin = cache.get(cacheKey(team, serverId))?.pins.get(change.tool);
   if (pin) pin.changedHash = change.hash;
+  return true;
 }
 
 export function listPins(db: Database, team: string, serverId: string): Promise<ToolPinRow[]> {

@@ -4,7 +4,7 @@
 // call to it is a call to an unknown tool; otherwise the review runs off the response path and only logs.
 
 import { redactValue } from "../core/detectors/detect.ts";
-import type { JsonRpcMessage } from "../core/jsonrpc.ts";
+import { idKey, type JsonRpcMessage } from "../core/jsonrpc.ts";
 import { canonicalJson, toolDefinition, toolDefinitionHash } from "../core/tool-definition.ts";
 import { database } from "../db/client.ts";
 import { GatewayError } from "../errors.ts";
@@ -115,8 +115,10 @@ export async function reviewTools(
     const pin = states.get(seen.name);
     if (!pin) continue;
     if (pin.hash !== seen.hash && pin.changedHash !== seen.hash) {
-      await recordChange(db, scope.team, scope.serverId, pinOf(seen), at);
-      rugPulls.push(rugPullEvent(scope, seen.name, pin.hash, seen.hash, at));
+      if (await recordChange(db, scope.team, scope.serverId, pin.hash, pinOf(seen), at)) {
+        rugPulls.push(rugPullEvent(scope, seen.name, pin.hash, seen.hash, at));
+      }
+      // Recorded, or the pin moved under us (an approval): either way the tool waits until a fresh look.
       pin.changedHash = seen.hash;
     }
     // A tool that changed and then changed back still waits: the server did change it once.
@@ -151,7 +153,7 @@ export async function withoutChangedTools(
   requestId: string | number,
   message: JsonRpcMessage,
 ): Promise<JsonRpcMessage> {
-  if (!("result" in message) || message.id !== requestId) return message;
+  if (!("result" in message) || message.id === null || idKey(message.id) !== idKey(requestId)) return message;
   const tools = toolsOf(message.result);
   if (!tools) return message;
   let awaiting: Set<string>;
@@ -195,7 +197,7 @@ export function toolPinWatcher(
   ttlMs: number,
 ): (message: JsonRpcMessage) => void {
   return (message) => {
-    if (!("result" in message) || message.id !== requestId) return;
+    if (!("result" in message) || message.id === null || idKey(message.id) !== idKey(requestId)) return;
     const tools = toolsOf(message.result);
     if (!tools) return;
     ctx.waitUntil(

@@ -37,7 +37,7 @@ export function judgeEventStream(
         }
         continue;
       }
-      out += formatSseEvent(event, event.data ? await rewriteData(event.data, safeJudge) : "");
+      out += formatSseEvent(event, event.data ? await rewriteData(event.data, safeJudge, true) : "");
     }
     if (out) enqueue(encoder.encode(out));
   };

@@ -2,7 +2,7 @@
 // whatever the arguments, they do not see. A listing is small and finite, so its response is rewritten whole
 // (response-rewrite.ts).
 import type { Identity } from "../auth/identity.ts";
-import type { JsonRpcMessage, RequestId } from "../core/jsonrpc.ts";
+import { idKey, type JsonRpcMessage, type RequestId } from "../core/jsonrpc.ts";
 import type { PolicySet } from "../core/policy/engine.ts";
 import { GatewayError } from "../errors.ts";
 import { policySubject } from "./policy-enforcement.ts";
@@ -59,7 +59,8 @@ export function filterListingMessage(
   visible: (probe: JsonRpcMessage) => boolean,
 ): JsonRpcMessage {
   const list = LISTS[request.method];
-  if (!list || !("result" in message) || message.id !== request.id) return message;
+  if (!list || !("result" in message) || message.id === null || idKey(message.id) !== idKey(request.id))
+    return message;
   const items = message.result[list.key];
   if (!Array.isArray(items)) return message;
   const kept = items.filter((item) => {

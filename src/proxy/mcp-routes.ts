@@ -3,7 +3,13 @@
 // streams, and record what passed, off the response path.
 import { type Context, Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { errorResponse, isRequest, type JsonRpcMessage, type RequestId } from "../core/jsonrpc.ts";
+import {
+  errorResponse,
+  isRequest,
+  JsonRpcErrorCode,
+  type JsonRpcMessage,
+  type RequestId,
+} from "../core/jsonrpc.ts";
 import { clientInfoOf, McpHeader, Method } from "../core/mcp.ts";
 import type { PolicySet } from "../core/policy/engine.ts";
 import { database } from "../db/client.ts";
@@ -194,7 +200,10 @@ function declineUpstream(
   };
 }
 
-/** Judges what the server sends in this exchange, or null when no policy could act on it. */
+/**
+ * Judges what the server sends in this exchange, or null when nothing needs judging: no policy could act on it,
+ * and (`always` false) nothing else of the server's traffic depends on seeing each message.
+ */
 function judgeFor(
   c: McpContext,
   upstream: Upstream,
@@ -202,8 +211,9 @@ function judgeFor(
   requests: readonly JsonRpcMessage[],
   recorder: EventRecorder,
   upstreamSessionId: () => string | null,
+  always = false,
 ): ServerJudge | null {
-  if (!policies.judgesServerMessages(upstream.name, requests)) return null;
+  if (!always && !policies.judgesServerMessages(upstream.name, requests)) return null;
   return serverJudge({
     policies,
     server: upstream.name,
@@ -247,6 +257,20 @@ mcpRoutes.post("/:server", async (c) => {
       sessionId,
     };
     const policies = await resolvePolicies(c.env, identity.team, upstream, config.serverCacheTtlMs);
+    if (
+      messages.length > 1 &&
+      (!policies.allowsEverything || upstream.hideChangedTools) &&
+      messages.some((message) => isRequest(message) && isFilteredListing(message.method))
+    ) {
+      // Listings are filtered (and checked against tool pins) one answer at a time; a batched one would pass whole.
+      throw new GatewayError(
+        400,
+        "listing_in_batch",
+        `Server '${upstream.name}' filters its listings for each caller: send tools/list, prompts/list and ` +
+          "resources/list on their own, not in a batch.",
+        { jsonRpcCode: JsonRpcErrorCode.InvalidRequest },
+      );
+    }
     let judged = judgeClientMessages(policies, upstream.name, identity, messages);
     if (upstream.hideChangedTools) {
       judged = await applyToolPins(judged, (tool) =>
@@ -375,12 +399,13 @@ mcpRoutes.post("/:server", async (c) => {
             out = redacted.message;
           }
           const verdict = judge?.(out);
-          onMessage?.(verdict?.record ?? out);
+          onMessage?.(message);
           recorder.serverMessage(verdict?.record ?? out, bytes, Date.now(), verdict?.decision);
           return verdict ? verdict.forward : out;
         },
         {
           maxBytes: config.maxBodyBytes,
+          withholdUnparsed: judge !== null,
           // Fail closed: what cannot be checked, filtered or redacted is not passed on as it is.
           tooLarge: () =>
             new GatewayError(
@@ -427,8 +452,16 @@ mcpRoutes.get("/:server", async (c) => {
       upstream,
       c.get("config").serverCacheTtlMs,
     );
-    const judge = judgeFor(c, upstream, policies, [], recorder, () =>
-      session ? currentUpstreamSession(session) : null,
+    // A GET stream answers no request of its own, yet a resumed one replays results (and listings): on a server
+    // with policies or hidden tool changes, every message on it is judged, and replayed results are refused.
+    const judge = judgeFor(
+      c,
+      upstream,
+      policies,
+      [],
+      recorder,
+      () => (session ? currentUpstreamSession(session) : null),
+      !policies.allowsEverything || upstream.hideChangedTools,
     );
     return relay(c, response, clientHeaders(response), recorder, {
       tracking: { sessionId: null, requests: [] },

@@ -3,7 +3,7 @@
 // relayed message by message through the judge instead of byte for byte.
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { errorResponse, isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
+import { errorResponse, idKey, isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
 import type { EventRecorder } from "../logging/event-recorder.ts";
 import { watchForCancellation } from "./in-flight.ts";
 import { judgeEventStream } from "./judged-stream.ts";
@@ -37,25 +37,30 @@ export function relay(
   let observed: ObservedBody;
   if (judge && isEventStream(response.headers.get("content-type"))) {
     const unanswered = new Map(
-      tracking.requests.filter(isRequest).map((request) => [`${typeof request.id}:${request.id}`, request]),
+      tracking.requests.filter(isRequest).map((request) => [idKey(request.id), request]),
     );
+    /** Requests the gateway answered itself (see tooLarge): a later answer from the server is dropped. */
+    const answeredHere = new Set<string>();
     observed = judgeEventStream(
       response.body,
       (message, bytes) => {
+        const id = "method" in message || message.id === null ? null : idKey(message.id);
+        if (id !== null && answeredHere.has(id)) return null;
+        if (id !== null) unanswered.delete(id);
         const verdict = judge(message);
-        if (!("method" in message) && message.id !== null)
-          unanswered.delete(`${typeof message.id}:${message.id}`);
-        onMessage?.(verdict.record);
+        onMessage?.(message);
         recorder.serverMessage(verdict.record, bytes, Date.now(), verdict.decision);
         return verdict.forward;
       },
       {
         maxEventChars: maxBytes,
-        // Fail closed: the requests the withheld message may have answered get an error instead.
+        // Fail closed: the message could not be judged, and it may have been the answer to any open request,
+        // so each gets an error instead (and a later answer to it is dropped).
         tooLarge: () => {
           const errors = [...unanswered.values()].map((request) =>
             errorResponse(request.id, POLICY_DENIED, TOO_LARGE_TO_JUDGE),
           );
+          for (const key of unanswered.keys()) answeredHere.add(key);
           unanswered.clear();
           for (const error of errors) recorder.serverMessage(error, 0, Date.now());
           return errors;

@@ -151,14 +151,23 @@ export function relayBody(body: ReadableStream<Uint8Array>, stage: RelayStage): 
             settle({ bytes, complete: false });
             return;
           }
-          if (chunk.done || !chunk.value) {
-            await stage.end(enqueue);
-            controller.close();
-            settle({ bytes, complete: true });
+          try {
+            if (chunk.done || !chunk.value) {
+              await stage.end(enqueue);
+              controller.close();
+              settle({ bytes, complete: true });
+              return;
+            }
+            bytes += chunk.value.byteLength;
+            await stage.push(chunk.value, enqueue);
+          } catch (error) {
+            // A stage that fails ends the relay: nothing it has not passed on reaches the client.
+            console.error("helmet: relaying a response failed", String(error));
+            controller.error(error);
+            settle({ bytes, complete: false });
+            upstream.cancel(error).catch(() => {});
             return;
           }
-          bytes += chunk.value.byteLength;
-          await stage.push(chunk.value, enqueue);
         }
       },
       cancel(reason) {

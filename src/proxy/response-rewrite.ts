@@ -18,10 +18,15 @@ export type MessageRewrite = (
 
 /**
  * The JSON text of one SSE event or JSON body with each message in it rewritten: "" when every message was
- * withheld, `data` itself when nothing changed. A batch (array) is rewritten item by item; what is not a JSON-RPC
- * message passes unchanged.
+ * withheld, `data` itself when nothing changed. A batch (array) is rewritten item by item. What is not a JSON-RPC
+ * message passes unchanged, unless `withholdUnparsed`: when policies judge every message, one the gateway cannot
+ * read is one it cannot judge, so it is withheld.
  */
-export async function rewriteData(data: string, rewrite: MessageRewrite): Promise<string> {
+export async function rewriteData(
+  data: string,
+  rewrite: MessageRewrite,
+  withholdUnparsed = false,
+): Promise<string> {
   const value = parseJsonOrUndefined(data);
   const batch = Array.isArray(value);
   const items: unknown[] = batch ? value : [value];
@@ -30,7 +35,12 @@ export async function rewriteData(data: string, rewrite: MessageRewrite): Promis
   for (const item of items) {
     const parsed = parseMessage(item);
     if (!parsed.ok) {
-      kept.push(item);
+      if (withholdUnparsed) {
+        console.warn(`helmet: withheld a server message that is not valid JSON-RPC (${parsed.problem})`);
+        changed = true;
+      } else {
+        kept.push(item);
+      }
       continue;
     }
     const out = await rewrite(parsed.message, Math.round(data.length / items.length));
@@ -49,11 +59,12 @@ export async function rewriteData(data: string, rewrite: MessageRewrite): Promis
 export async function rewriteResponse(
   response: Response,
   rewrite: MessageRewrite,
-  limits: { maxBytes: number; tooLarge: () => GatewayError },
+  limits: { maxBytes: number; tooLarge: () => GatewayError; withholdUnparsed?: boolean },
 ): Promise<string> {
   const { text, truncated } = await readBoundedText(response.body, limits.maxBytes);
   if (truncated) throw limits.tooLarge();
-  if (!isEventStream(response.headers.get("content-type"))) return rewriteData(text, rewrite);
+  const withhold = limits.withholdUnparsed ?? false;
+  if (!isEventStream(response.headers.get("content-type"))) return rewriteData(text, rewrite, withhold);
   const events: SseEvent[] = [];
   const parser = new SseParser((event) => events.push(event), { maxEventChars: limits.maxBytes });
   parser.push(new TextEncoder().encode(text));
@@ -61,7 +72,7 @@ export async function rewriteResponse(
   let body = "";
   for (const event of events) {
     // An event without data (a priming event carrying only an id or retry) stays without data.
-    body += formatSseEvent(event, event.data ? await rewriteData(event.data, rewrite) : "");
+    body += formatSseEvent(event, event.data ? await rewriteData(event.data, rewrite, withhold) : "");
   }
   return body;
 }

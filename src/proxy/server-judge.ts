@@ -5,9 +5,16 @@
 // denied notification is dropped; a denied result is replaced by a refusal, as a denied request would have been.
 import type { Identity } from "../auth/identity.ts";
 import type { Redaction } from "../core/detectors/detect.ts";
-import { isRequest, type JsonRpcMessage, type JsonRpcRequest, type RequestId } from "../core/jsonrpc.ts";
+import {
+  errorResponse,
+  idKey,
+  isRequest,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type RequestId,
+} from "../core/jsonrpc.ts";
 import type { Decision, PolicySet } from "../core/policy/engine.ts";
-import { policySubject, refusal } from "./policy-enforcement.ts";
+import { POLICY_DENIED, policySubject, refusal } from "./policy-enforcement.ts";
 import { redactMessage } from "./redaction.ts";
 
 export interface ServerVerdict {
@@ -21,8 +28,18 @@ export interface ServerVerdict {
 export type ServerJudge = (message: JsonRpcMessage) => ServerVerdict;
 
 const DEFAULT_REASON = "Denied by policy.";
+const UNMATCHED_REASON =
+  "The server sent a response the gateway cannot tie to a request of this exchange, so it cannot check it " +
+  "against the server's policies; retry the request.";
 
-const keyOf = (id: RequestId) => `${typeof id}:${id}`;
+/** The decision on a message no rule looked at. */
+const UNJUDGED: Decision = Object.freeze({
+  action: "allow",
+  rule: null,
+  reason: null,
+  observed: [],
+  limits: [],
+}) as Decision;
 
 export function serverJudge(options: {
   policies: PolicySet;
@@ -37,7 +54,7 @@ export function serverJudge(options: {
   const { policies, server, decline, noteRedactions } = options;
   const subject = policySubject(options.identity);
   const answered = new Map<string, JsonRpcRequest>();
-  for (const message of options.requests) if (isRequest(message)) answered.set(keyOf(message.id), message);
+  for (const message of options.requests) if (isRequest(message)) answered.set(idKey(message.id), message);
 
   const redacted = (message: JsonRpcMessage, decision: Decision): ServerVerdict => {
     const { message: copy, redactions } = redactMessage(message);
@@ -56,12 +73,28 @@ export function serverJudge(options: {
         ? redacted(message, decision)
         : { forward: message, record: message, decision };
     }
-    const request = message.id === null ? undefined : answered.get(keyOf(message.id));
+    // An error the server could not tie to a request (id null) carries no result; it passes as it is.
+    if (message.id === null) return { forward: message, record: message, decision: UNJUDGED };
+    const request = answered.get(idKey(message.id));
+    if (!request) {
+      // A response to no request of this exchange (a result replayed on a resumed GET stream, or one sent under an
+      // id the client never used) cannot be judged with its request, nor filtered, nor checked against tool
+      // pins: fail closed, with an error the client can act on.
+      const decision: Decision = { ...UNJUDGED, action: "deny", reason: UNMATCHED_REASON };
+      return {
+        forward: errorResponse(message.id, POLICY_DENIED, UNMATCHED_REASON),
+        record: message,
+        decision,
+      };
+    }
     const decision = policies.evaluate({ server, direction: "result", subject, message, request });
     if (decision.action === "deny") {
       const reason = decision.reason ?? DEFAULT_REASON;
-      const forward = request ? (refusal(request, reason, decision.rule) as JsonRpcMessage) : null;
-      return { forward, record: message, decision };
+      return {
+        forward: refusal(request, reason, decision.rule) as JsonRpcMessage,
+        record: message,
+        decision,
+      };
     }
     return decision.action === "redact"
       ? redacted(message, decision)

@@ -287,6 +287,33 @@ describe("PolicySet.evaluate", () => {
     expect(set.evaluate(input(answer("PRIVATE KEY"), { direction: "result" })).action).toBe("allow");
   });
 
+  it("applies a rule without direction to requests and server requests, never to results", () => {
+    // Allowed to corp addresses, denied otherwise: conditions written for the request.
+    const set = PolicySet.compile([
+      policy({
+        name: "corp-mail",
+        servers: "*",
+        match: { tool: "send_email", args: { "/to": { glob: "*@corp.com" } } },
+        action: "allow",
+        priority: 10,
+      }),
+      policy({ name: "no-other-mail", servers: "*", match: { tool: "send_email" }, action: "deny" }),
+    ]);
+    const request = call("send_email", { to: "ann@corp.com" }) as JsonRpcRequest;
+    expect(set.evaluate(input(request)).action).toBe("allow");
+    const sent: JsonRpcMessage = {
+      jsonrpc: "2.0",
+      id: 1,
+      result: { content: [{ type: "text", text: "sent" }] },
+    };
+    // The result of the allowed call is not judged by them (its fields are not the request's arguments).
+    expect(set.evaluate(input(sent, { direction: "result", request }))).toMatchObject({
+      action: "allow",
+      rule: null,
+    });
+    expect(set.judgesServerMessages("filesystem", [request])).toBe(false);
+  });
+
   it("judges server requests by method; a rule without direction matches them too", () => {
     const set = PolicySet.compile([
       policy({ name: "no-sampling", servers: "*", match: { method: "sampling/*" }, action: "deny" }),
@@ -321,15 +348,25 @@ describe("PolicySet.evaluate", () => {
     expect(judges({ name: "e", servers: "other", match: { method: "sampling/*" }, action: "deny" })).toBe(
       false,
     );
-    // A result rule for this tool, a server-request rule, and a log rule on everything do.
-    expect(judges({ name: "f", servers: "*", match: { tool: "read_*" }, action: "redact" })).toBe(true);
+    // Results are judged only by rules that name the direction.
+    expect(judges({ name: "f", servers: "*", match: { tool: "read_*" }, action: "redact" })).toBe(false);
+    expect(
+      judges({ name: "f2", servers: "*", match: { tool: "read_*", direction: "result" }, action: "redact" }),
+    ).toBe(true);
+    // A server-request rule, and a log rule on everything (which covers server requests), do.
     expect(judges({ name: "g", servers: "*", match: { method: "sampling/*" }, action: "deny" })).toBe(true);
     expect(judges({ name: "h", servers: "*", match: {}, action: "log" })).toBe(true);
     expect(judges({ name: "i", servers: "*", match: { tool: "rm" }, action: "allow", dry_run: true })).toBe(
       false,
     );
     expect(
-      judges({ name: "j", servers: "*", match: { tool: "read_file" }, action: "allow", dry_run: true }),
+      judges({
+        name: "j",
+        servers: "*",
+        match: { tool: "read_file", direction: "result" },
+        action: "allow",
+        dry_run: true,
+      }),
     ).toBe(true);
   });
 
@@ -558,8 +595,11 @@ describe("PolicySet properties", () => {
             priority: low + gap,
           });
           const message = call(tool);
+          // Neither rule names a direction, so both apply to requests and server requests (not results).
+          const direction = subject.direction === "result" ? "request" : subject.direction;
           const decision = PolicySet.compile([allow, deny]).evaluate({
             ...(subject as EvaluationInput),
+            direction,
             message,
           });
           expect(decision).toMatchObject({ action: "deny", rule: "deny-it" });

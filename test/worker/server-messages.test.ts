@@ -103,6 +103,7 @@ beforeAll(async () => {
   await registerServer(admin, "no-sampling", probeUrl());
   await registerServer(admin, "watched-sampling", probeUrl());
   await registerServer(admin, "judged-results", probeUrl());
+  await registerServer(admin, "scripted", probeUrl("/mcp-scripted"));
   await addPolicy({
     name: "no-sampling",
     servers: "no-sampling",
@@ -121,6 +122,13 @@ beforeAll(async () => {
     servers: "judged-results",
     match: { direction: "result", tool: "leak" },
     action: "redact",
+  });
+  await addPolicy({
+    name: "scripted-no-plans",
+    servers: "scripted",
+    match: { direction: "result", tool: "echo", args: { "/content/0/text": { regex: "plan" } } },
+    action: "deny",
+    reason: "No plans",
   });
   await addPolicy({
     name: "withhold-plans",
@@ -234,5 +242,49 @@ describe("judging what the server sends", () => {
       },
       { timeout: 5_000, interval: 50 },
     );
+  });
+
+  it("withholds what it cannot read, and follows a result whose id changed type", async () => {
+    const session = await initialize("scripted", admin);
+    const answer = vi.fn(() => MODEL_REPLY);
+    const { seen } = await callStreaming("scripted", session, "echo", { text: "the plan" }, answer);
+    // The server request with a stray key and the line that is not JSON never reach the client; the result sent
+    // under id "1" is still judged as the answer to request 1, and denied.
+    expect(answer).not.toHaveBeenCalled();
+    expect(seen).toEqual([
+      { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "No plans" }], isError: true } },
+    ]);
+  });
+
+  it("refuses, on a GET stream, a replayed result it cannot tie to a request", async () => {
+    const session = await initialize("scripted", admin);
+    const response = await SELF.fetch(`${GATEWAY}/mcp/scripted`, {
+      headers: {
+        authorization: `Bearer ${admin}`,
+        accept: "text/event-stream",
+        "mcp-session-id": session,
+        "mcp-protocol-version": "2025-06-18",
+      },
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).not.toContain("secret plan");
+    expect(text).toContain('"id":41');
+    expect(text).toContain('"code":-31001');
+  });
+
+  it("refuses a batch that carries a listing, where listings are filtered", async () => {
+    const session = await initialize("scripted", admin);
+    const response = await mcpPost(
+      "scripted",
+      admin,
+      [
+        { jsonrpc: "2.0", id: 1, method: "tools/list" },
+        { jsonrpc: "2.0", id: 2, method: "ping" },
+      ],
+      { sessionId: session, headers: { "mcp-protocol-version": "2025-03-26" } },
+    );
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toContain("not in a batch");
   });
 });

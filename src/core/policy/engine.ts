@@ -6,13 +6,7 @@ import { RE2JS } from "re2js";
 import { isErrorResponse, isRequest, type JsonRpcMessage, type JsonRpcRequest } from "../jsonrpc.ts";
 import { compileGlob, compileGlobs, type GlobMatcher, globPrefix } from "./glob.ts";
 import { MISSING, parsePointer, resolvePointer } from "./json-pointer.ts";
-import {
-  type Condition,
-  DIRECTIONS,
-  type PolicyAction,
-  type PolicyDirection,
-  type PolicyDocument,
-} from "./policy-schema.ts";
+import type { Condition, PolicyAction, PolicyDirection, PolicyDocument } from "./policy-schema.ts";
 
 /** Longest string a regex condition runs on; a longer one is an evaluation failure (and so a denial). */
 export const MAX_REGEX_INPUT = 1024 * 1024;
@@ -92,7 +86,7 @@ interface CompiledRule {
   dryRun: boolean;
   limit: { requests: number; perSeconds: number } | null;
   appliesTo: GlobMatcher;
-  /** The directions the rule matches (all three when it names none). */
+  /** The directions the rule matches (DEFAULT_DIRECTIONS when it names none). */
   directions: ReadonlySet<PolicyDirection>;
   /** Whether it names a tool, prompt or resource (which server-initiated messages never have). */
   namesTarget: boolean;
@@ -154,6 +148,13 @@ function compileCondition(condition: Condition): (value: unknown) => boolean {
   return (value) => tests.every((test) => test(value));
 }
 
+/**
+ * The directions of a rule that names none: what the client sends and what the server initiates, but not results.
+ * Conditions written for a request (its arguments, above all) would misjudge the result of a request they allowed,
+ * so a rule applies to results only when it says `direction: "result"`.
+ */
+const DEFAULT_DIRECTIONS: readonly PolicyDirection[] = ["request", "server_request"];
+
 function compileRule(policy: PolicyDocument, order: number): CompiledRule {
   const { match } = policy;
   const tests: Test[] = [];
@@ -165,10 +166,8 @@ function compileRule(policy: PolicyDocument, order: number): CompiledRule {
       return name !== null && matcher(name);
     });
   };
-  if (match.direction) {
-    const directions = new Set(match.direction);
-    tests.push((input) => directions.has(input.direction));
-  }
+  const directions = new Set(match.direction ?? DEFAULT_DIRECTIONS);
+  tests.push((input) => directions.has(input.direction));
   onName(match.method, (view) => view.method);
   onName(match.tool, (view) => view.tool);
   onName(match.prompt, (view) => view.prompt);
@@ -205,7 +204,7 @@ function compileRule(policy: PolicyDocument, order: number): CompiledRule {
     dryRun: policy.dry_run,
     limit: policy.limit ? { requests: policy.limit.requests, perSeconds: policy.limit.per_seconds } : null,
     appliesTo: compileGlobs(policy.servers),
-    directions: new Set(match.direction ?? DIRECTIONS),
+    directions,
     namesTarget: match.tool !== undefined || match.prompt !== undefined || match.resource !== undefined,
     test: (input, view) => {
       for (const test of tests) if (!test(input, view)) return false;
