@@ -33,6 +33,15 @@ export default defineConfig({
         },
       },
       {
+        // The helmet CLI (built by npm install), spawned by the official SDK client around real stdio servers.
+        test: {
+          name: "bridge",
+          include: ["test/bridge/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+        },
+      },
+      {
         // A real `wrangler dev` gateway, server-everything and the official MCP SDK client, all in Node.
         test: {
           name: "e2e",

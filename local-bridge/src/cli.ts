@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// `helmet`: the local bridge's command line. Exit status 2 means Helmet itself was used wrongly; otherwise it is
+// the MCP server's own.
+import { stderrLogger } from "./log.ts";
+import { parseInvocation, USAGE, VERSION } from "./options.ts";
+import { runProxy } from "./proxy.ts";
+
+async function main(): Promise<number> {
+  const invocation = parseInvocation(process.argv.slice(2), process.env);
+  switch (invocation.kind) {
+    case "help":
+      process.stdout.write(USAGE);
+      return 0;
+    case "version":
+      process.stdout.write(`helmet ${VERSION}\n`);
+      return 0;
+    case "error":
+      process.stderr.write(`helmet: ${invocation.message}\n`);
+      return 2;
+    case "proxy": {
+      const log = stderrLogger(invocation.options.logLevel);
+      if (process.env.HELMET_SESSION_TOKEN) {
+        // Fail closed: whoever set a token expects policies, and this build cannot fetch or enforce them yet.
+        process.stderr.write(
+          "helmet: HELMET_SESSION_TOKEN is set, but this version of helmet cannot connect to the gateway yet; " +
+            "unset it to run the server without monitoring or policies.\n",
+        );
+        return 2;
+      }
+      log.info("HELMET_SESSION_TOKEN is not set: monitoring and policies are off; the server runs as it is.");
+      return runProxy(invocation.command, { logFile: invocation.options.logFile }, log);
+    }
+  }
+}
+
+const status = await main();
+// Let stdout drain before exiting (a piped stdout is asynchronous).
+process.stdout.write("", () => process.exit(status));

@@ -1,0 +1,146 @@
+// The command line and HELMET_* variables of `helmet`, turned into validated options. Flags win over variables;
+// the first argument that is not a flag starts the server's command, so the server's own flags stay its own.
+import { z } from "zod";
+
+export const VERSION = "0.1.0";
+
+export const USAGE = `helmet ${VERSION}: wraps a stdio MCP server with Helmet's monitoring and policies.
+
+Usage:
+  helmet [flags] <command> [args...]         run the server through Helmet (proxy mode)
+  helmet proxy [flags] <command> [args...]   the same
+  helmet --help | --version
+
+Flags (each also read from the variable shown; a flag wins over its variable):
+  --log-level INFO|DEBUG       HELMET_LOG_LEVEL        what Helmet writes to stderr (INFO)
+  --metrics-interval DURATION  HELMET_METRICS_INTERVAL how often metrics are logged, e.g. 30s, 5m (30s)
+  --log-file PATH              HELMET_LOG_FILE         write every protocol message, redacted, as NDJSON
+  --api-url URL                HELMET_API_URL          the Helmet gateway (https://api.helmet.sh)
+  --pass-env PREFIX            HELMET_PASS_ENV         variables to pass into docker/podman containers;
+                                                       repeatable (comma-separated in the variable)
+  --server-name NAME           HELMET_SERVER_NAME      the server's name in logs and policies
+  --on-gateway-error open|closed                       with a token, what to do when no policy bundle is
+                               HELMET_ON_GATEWAY_ERROR available: run unprotected (open) or refuse (closed)
+
+HELMET_SESSION_TOKEN: the API token that turns on monitoring and policies. Helmet's own output goes to stderr;
+stdout carries the MCP protocol only. Every HELMET_* variable is removed from the server's environment.
+`;
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+/** "30s", "5m", "1h", "500ms", or a bare number of seconds, as milliseconds. */
+export function parseDuration(text: string): number | null {
+  const match = DURATION.exec(text.trim());
+  if (!match) return null;
+  const ms = Number(match[1]) * UNIT_MS[(match[2] ?? "s") as keyof typeof UNIT_MS];
+  return ms >= 1_000 && ms <= 86_400_000 ? Math.round(ms) : null;
+}
+
+const optionsSchema = z.object({
+  logLevel: z.enum(["INFO", "DEBUG"], { error: "must be INFO or DEBUG" }),
+  metricsIntervalMs: z.number({ error: "must be a duration from 1s to 24h, such as 30s or 5m" }),
+  logFile: z.string().min(1, "must be a path").nullable(),
+  apiUrl: z
+    .string()
+    .refine((value) => /^https?:\/\//.test(value) && URL.canParse(value), "must be an http(s) URL"),
+  passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a variable name prefix")),
+  serverName: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "must be 1-63 lower-case letters, digits, '.', '_' or '-'")
+    .nullable(),
+  onGatewayError: z.enum(["open", "closed"], { error: "must be open or closed" }),
+});
+
+export type BridgeOptions = z.infer<typeof optionsSchema>;
+
+export type Invocation =
+  | { kind: "help" }
+  | { kind: "version" }
+  | { kind: "proxy"; options: BridgeOptions; command: string[] }
+  | { kind: "error"; message: string };
+
+/** Flags that take a value, by name, with the option and variable they set. */
+const VALUED = {
+  "--log-level": { key: "logLevel", env: "HELMET_LOG_LEVEL" },
+  "--metrics-interval": { key: "metricsIntervalMs", env: "HELMET_METRICS_INTERVAL" },
+  "--log-file": { key: "logFile", env: "HELMET_LOG_FILE" },
+  "--api-url": { key: "apiUrl", env: "HELMET_API_URL" },
+  "--pass-env": { key: "passEnv", env: "HELMET_PASS_ENV" },
+  "--server-name": { key: "serverName", env: "HELMET_SERVER_NAME" },
+  "--on-gateway-error": { key: "onGatewayError", env: "HELMET_ON_GATEWAY_ERROR" },
+} as const;
+
+type FlagName = keyof typeof VALUED;
+type OptionKey = (typeof VALUED)[FlagName]["key"];
+
+/** Parses `argv` (without node and the script) against `env`. Never throws: problems come back as an error. */
+export function parseInvocation(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Invocation {
+  const args = [...argv];
+  if (args[0] === "proxy") args.shift();
+  const given = new Map<OptionKey, string[]>();
+  let i = 0;
+  for (; i < args.length; i += 1) {
+    const arg = args[i] as string;
+    if (arg === "--") {
+      i += 1;
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") break;
+    if (arg === "--help" || arg === "-h") return { kind: "help" };
+    if (arg === "--version" || arg === "-v") return { kind: "version" };
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg : arg.slice(0, eq);
+    if (!Object.hasOwn(VALUED, name)) {
+      return { kind: "error", message: `unknown flag ${name} (see helmet --help)` };
+    }
+    let value: string | undefined;
+    if (eq !== -1) value = arg.slice(eq + 1);
+    else {
+      i += 1;
+      value = args[i];
+    }
+    if (value === undefined) return { kind: "error", message: `${name} needs a value (see helmet --help)` };
+    const key = VALUED[name as FlagName].key;
+    given.set(key, [...(given.get(key) ?? []), value]);
+  }
+  const command = args.slice(i);
+  if (command.length === 0) {
+    return { kind: "error", message: "no MCP server command given: helmet [flags] <command> [args...]" };
+  }
+
+  const pick = (flag: FlagName): string[] | undefined => {
+    const { key, env: variable } = VALUED[flag];
+    const fromFlags = given.get(key);
+    if (fromFlags) return fromFlags;
+    const fromEnv = env[variable];
+    return fromEnv === undefined || fromEnv === "" ? undefined : [fromEnv];
+  };
+  const last = (flag: FlagName) => pick(flag)?.at(-1);
+  const interval = last("--metrics-interval");
+  const raw = {
+    logLevel: (last("--log-level") ?? "INFO").toUpperCase(),
+    metricsIntervalMs: interval === undefined ? 30_000 : (parseDuration(interval) ?? undefined),
+    logFile: last("--log-file") ?? null,
+    apiUrl: last("--api-url") ?? "https://api.helmet.sh",
+    passEnv: (pick("--pass-env") ?? []).flatMap((value) =>
+      value
+        .split(",")
+        .map((prefix) => prefix.trim())
+        .filter((prefix) => prefix !== ""),
+    ),
+    serverName: last("--server-name") ?? null,
+    onGatewayError: last("--on-gateway-error") ?? "closed",
+  };
+  const parsed = optionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const flagOf = (key: PropertyKey) =>
+      Object.entries(VALUED).find(([, spec]) => spec.key === key)?.[0] ?? String(key);
+    const problems = parsed.error.issues.map((issue) => `${flagOf(issue.path[0] ?? "")} ${issue.message}`);
+    return { kind: "error", message: problems.join("; ") };
+  }
+  return { kind: "proxy", options: parsed.data, command };
+}

@@ -1,0 +1,190 @@
+// Proxy mode end to end: the official SDK client spawns `helmet <server command>` (the built CLI, on Node 20 when
+// the machine has it) and talks to real stdio servers through it.
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { HELMET_CLI, helmetNode } from "./cli-path.ts";
+
+const run = promisify(execFile);
+const EVERYTHING = fileURLToPath(
+  new URL("../../node_modules/@modelcontextprotocol/server-everything/dist/index.js", import.meta.url),
+);
+const NOISY = fileURLToPath(new URL("../fixtures/noisy-stdio-server.ts", import.meta.url));
+
+const clients: Client[] = [];
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+});
+
+/** An SDK client talking to `helmet [flags] <server...>`; Helmet's stderr is collected. */
+async function connect(server: string[], flags: string[] = [], env: Record<string, string> = {}) {
+  const transport = new StdioClientTransport({
+    command: helmetNode(),
+    args: [HELMET_CLI, ...flags, ...server],
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const client = new Client({ name: "bridge-test", version: "1.0.0" });
+  await client.connect(transport);
+  clients.push(client);
+  return { client, stderr: () => stderr };
+}
+
+/** Runs the CLI to completion and returns its exit status and output. */
+async function helmet(args: string[], env: Record<string, string> = {}, input?: string) {
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(helmetNode(), [HELMET_CLI, ...args], {
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+    if (input !== undefined) child.stdin.end(input);
+  });
+}
+
+describe("helmet <command>: proxy mode", () => {
+  it("relays tools, progress and results between the SDK client and server-everything", async () => {
+    const { client, stderr } = await connect([process.execPath, EVERYTHING, "stdio"]);
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(["echo", "get-sum"]));
+    expect(await client.callTool({ name: "echo", arguments: { message: "through helmet" } })).toMatchObject({
+      content: [{ type: "text", text: "Echo: through helmet" }],
+    });
+    const progress: number[] = [];
+    await client.callTool(
+      { name: "trigger-long-running-operation", arguments: { duration: 0.6, steps: 3 } },
+      undefined,
+      { onprogress: (update) => progress.push(update.progress) },
+    );
+    // The last notification and the result leave the server together; the SDK client may settle the call first
+    // and drop that notification. The earlier ones arrive, in order, while the call is pending.
+    expect(progress.slice(0, 2)).toEqual([1, 2]);
+    expect((await client.listPrompts()).prompts.length).toBeGreaterThan(0);
+    expect(stderr()).toContain("monitoring and policies are off");
+  });
+
+  it("drops what a server prints to stdout that is not protocol, logs it redacted, and keeps the session", async () => {
+    const { client, stderr } = await connect([process.execPath, NOISY]);
+    expect(await client.callTool({ name: "shout", arguments: { text: "hi" } })).toMatchObject({
+      content: [{ type: "text", text: "HI" }],
+    });
+    expect(await client.callTool({ name: "shout", arguments: { text: "again" } })).toMatchObject({
+      content: [{ type: "text", text: "AGAIN" }],
+    });
+    expect(stderr()).toContain('not JSON (27 chars): "noisy server v1 starting up"');
+    expect(stderr()).toContain("debug: shouting hi with token [REDACTED:");
+    expect(stderr()).not.toContain("ghp_0123456789");
+  });
+
+  it("writes every message, redacted, to --log-file as NDJSON", async () => {
+    const logFile = join(mkdtempSync(join(tmpdir(), "helmet-log-")), "protocol.ndjson");
+    const { client } = await connect([process.execPath, EVERYTHING, "stdio"], ["--log-file", logFile]);
+    await client.callTool({
+      name: "echo",
+      arguments: { message: "key ghp_0123456789abcdefghijABCDEFGHIJ012345" },
+    });
+    await client.close();
+    const entries = readFileSync(logFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { direction: string; message: { method?: string } });
+    expect(entries[0]).toMatchObject({ direction: "client_to_server", message: { method: "initialize" } });
+    expect(entries.some((entry) => entry.direction === "server_to_client")).toBe(true);
+    const text = readFileSync(logFile, "utf8");
+    expect(text).toContain("[REDACTED:");
+    expect(text).not.toContain("ghp_0123456789");
+  });
+
+  it("gives the server the environment without any HELMET_ variable", async () => {
+    const script =
+      "process.stderr.write('ENV=' + JSON.stringify(Object.keys(process.env).filter(k => /^(HELMET_|KEEP_ME)/.test(k))))";
+    const result = await helmet([process.execPath, "-e", script], {
+      KEEP_ME: "1",
+      HELMET_LOG_LEVEL: "INFO",
+      HELMET_SOMETHING_ELSE: "x",
+    });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('ENV=["KEEP_ME"]');
+  });
+
+  it("exits with the server's exit status, or 128 + its signal", async () => {
+    expect((await helmet([process.execPath, "-e", "process.exit(3)"])).status).toBe(3);
+    expect((await helmet([process.execPath, "-e", "process.kill(process.pid, 'SIGKILL')"])).status).toBe(137);
+    const missing = await helmet(["/nonexistent/mcp-server"]);
+    expect(missing.status).toBe(127);
+    expect(missing.stderr).toContain("cannot start /nonexistent/mcp-server");
+  });
+
+  it("stops a server that ignores the end of its input: SIGTERM 2 s after the client closes stdin", async () => {
+    const started = Date.now();
+    const result = await helmet([process.execPath, "-e", "setInterval(() => {}, 1000)"], {}, "");
+    expect(result.status).toBe(143);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+  });
+});
+
+describe("helmet's command line", () => {
+  it("prints help and version", async () => {
+    const help = await run(helmetNode(), [HELMET_CLI, "--help"]);
+    expect(help.stdout).toContain("helmet [flags] <command> [args...]");
+    expect((await run(helmetNode(), [HELMET_CLI, "--version"])).stdout).toMatch(/^helmet \d+\.\d+\.\d+\n$/);
+  });
+
+  it("refuses unknown flags, bad values and a missing command with a clear message and status 2", async () => {
+    const cases: Array<[string[], string]> = [
+      [["--bogus", "node"], "unknown flag --bogus"],
+      [["--log-level", "LOUD", "node"], "--log-level must be INFO or DEBUG"],
+      [["--metrics-interval", "soon", "node"], "--metrics-interval must be a duration"],
+      [["--api-url", "ftp://x", "node"], "--api-url must be an http(s) URL"],
+      [["--log-level"], "--log-level needs a value"],
+      [[], "no MCP server command given"],
+    ];
+    for (const [args, message] of cases) {
+      const result = await helmet(args);
+      expect(result.status, args.join(" ")).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+    const fromEnv = await helmet(["node"], { HELMET_LOG_LEVEL: "LOUD" });
+    expect(fromEnv.status).toBe(2);
+  });
+
+  it("lets a flag win over its variable", async () => {
+    // A server that reads its input to the end; at DEBUG, Helmet logs each message it relays.
+    const server = [
+      process.execPath,
+      "-e",
+      "process.stdin.resume(); process.stdin.on('end', () => process.exit(0))",
+    ];
+    const ping = '{"jsonrpc":"2.0","id":1,"method":"ping"}\n';
+    const quiet = await helmet(["--log-level", "INFO", ...server], { HELMET_LOG_LEVEL: "DEBUG" }, ping);
+    const loud = await helmet(["--log-level=debug", ...server], { HELMET_LOG_LEVEL: "INFO" }, ping);
+    expect(quiet.status).toBe(0);
+    expect(loud.status).toBe(0);
+    expect(quiet.stderr).not.toContain("-> ping");
+    expect(loud.stderr).toContain("-> ping");
+  });
+
+  it("refuses to run unprotected when a session token is set but cannot be used yet", async () => {
+    const result = await helmet([process.execPath, "-e", "0"], { HELMET_SESSION_TOKEN: "t" });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("HELMET_SESSION_TOKEN is set");
+  });
+});
