@@ -10,6 +10,7 @@ import type { Readable, Writable } from "node:stream";
 import { redactText, redactValue } from "../../src/core/detectors/detect.ts";
 import { LineSplitter } from "../../src/core/line-framing.ts";
 import { childEnvironment } from "./child-env.ts";
+import { withContainerEnv } from "./container-env.ts";
 import type { Logger } from "./log.ts";
 
 /** The longest message relayed; a longer line is dropped (and logged), never buffered without bound. */
@@ -80,16 +81,14 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 /** Runs the server and relays until it exits; resolves with the exit status Helmet should exit with. */
 export function runProxy(
   command: readonly string[],
-  options: { logFile: string | null },
+  options: { logFile: string | null; passEnv: readonly string[] },
   log: Logger,
   io: ProxyIo = { input: process.stdin, output: process.stdout },
 ): Promise<number> {
-  const [file, ...args] = command as [string, ...string[]];
-  const child = spawn(file, args, {
-    stdio: ["pipe", "pipe", "inherit"],
-    env: childEnvironment(process.env),
-    detached: true,
-  });
+  const env = childEnvironment(process.env);
+  const [file, ...args] = withContainerEnv(command, env, options.passEnv) as [string, ...string[]];
+  if (args.length > command.length - 1) log.debug(`container command: ${[file, ...args].join(" ")}`);
+  const child = spawn(file, args, { stdio: ["pipe", "pipe", "inherit"], env, detached: true });
   const protocolLog: WriteStream | null = options.logFile
     ? createWriteStream(options.logFile, { flags: "a", mode: 0o600 })
     : null;
