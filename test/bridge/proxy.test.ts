@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { HELMET_CLI, helmetNode } from "./cli-path.ts";
 
 const run = promisify(execFile);
@@ -138,6 +138,39 @@ describe("helmet <command>: proxy mode", () => {
     const result = await helmet([process.execPath, "-e", "setInterval(() => {}, 1000)"], {}, "");
     expect(result.status).toBe(143);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+  });
+  it("forwards SIGTERM to the server's whole process group, leaving no orphan behind an npx-style chain", async () => {
+    // helmet -> sh -> node: the grandchild reports its pid, then waits forever.
+    const child = spawn(
+      helmetNode(),
+      [
+        HELMET_CLI,
+        "sh",
+        "-c",
+        `${process.execPath} -e "console.error('PID=' + process.pid); setInterval(() => {}, 1000)"`,
+      ],
+      { env: { PATH: process.env.PATH ?? "" }, stdio: ["pipe", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    const grandchild = await new Promise<number>((resolve) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const match = /PID=(\d+)/.exec(stderr);
+        if (match) resolve(Number(match[1]));
+      });
+    });
+    const closed = new Promise<number | null>((resolve) => child.on("close", (status) => resolve(status)));
+    child.kill("SIGTERM");
+    expect(await closed).toBe(143);
+    const alive = () => {
+      try {
+        process.kill(grandchild, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await vi.waitFor(() => expect(alive()).toBe(false), { timeout: 3_000, interval: 50 });
   });
 });
 
