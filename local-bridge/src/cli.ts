@@ -28,8 +28,8 @@ async function main(): Promise<number> {
         return 2;
       }
       log.info("HELMET_SESSION_TOKEN is not set: monitoring and policies are off; the server runs as it is.");
-      const { logFile, passEnv } = invocation.options;
-      return runProxy(invocation.command, { logFile, passEnv }, log);
+      const { logFile, passEnv, metricsIntervalMs } = invocation.options;
+      return runProxy(invocation.command, { logFile, passEnv, metricsIntervalMs }, log);
     }
   }
 }

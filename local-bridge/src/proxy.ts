@@ -12,6 +12,7 @@ import { LineSplitter } from "../../src/core/line-framing.ts";
 import { childEnvironment } from "./child-env.ts";
 import { withContainerEnv } from "./container-env.ts";
 import type { Logger } from "./log.ts";
+import { formatMetrics, ProxyMetrics } from "./metrics.ts";
 
 /** The longest message relayed; a longer line is dropped (and logged), never buffered without bound. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -81,7 +82,7 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 /** Runs the server and relays until it exits; resolves with the exit status Helmet should exit with. */
 export function runProxy(
   command: readonly string[],
-  options: { logFile: string | null; passEnv: readonly string[] },
+  options: { logFile: string | null; passEnv: readonly string[]; metricsIntervalMs: number },
   log: Logger,
   io: ProxyIo = { input: process.stdin, output: process.stdout },
 ): Promise<number> {
@@ -99,6 +100,14 @@ export function runProxy(
     if (!protocolLog) return;
     const entry = { ts: new Date().toISOString(), direction, message: redactValue(message).value };
     protocolLog.write(`${JSON.stringify(entry)}\n`);
+  };
+
+  const metrics = new ProxyMetrics();
+  /** Logs the interval's figures, when anything passed. */
+  const reportMetrics = () => {
+    const snapshot = metrics.snapshot();
+    if (snapshot.calls > 0 || snapshot.bytesIn > 0 || snapshot.bytesOut > 0)
+      log.info(formatMetrics(snapshot));
   };
 
   /** A line is relayed when it is JSON; anything else on a protocol stream is logged and dropped. */
@@ -119,6 +128,9 @@ export function runProxy(
       );
     }
     record(direction, message);
+    const bytes = Buffer.byteLength(line) + 1;
+    if (direction === "client_to_server") metrics.fromClient(message, bytes);
+    else metrics.fromServer(message, bytes);
     return line;
   };
   const oversized = (direction: Direction) => (bytes: number) => {
@@ -128,12 +140,15 @@ export function runProxy(
   return new Promise<number>((resolve) => {
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
+    const metricsTimer = setInterval(reportMetrics, options.metricsIntervalMs).unref();
     const onSignal = (signal: NodeJS.Signals) => signalGroup(child, signal);
     for (const signal of FORWARDED_SIGNALS) process.on(signal, onSignal);
     const finish = (status: number) => {
       if (settled) return;
       settled = true;
       for (const timer of timers) clearTimeout(timer);
+      clearInterval(metricsTimer);
+      reportMetrics();
       for (const signal of FORWARDED_SIGNALS) process.off(signal, onSignal);
       io.input.pause();
       protocolLog?.end();

@@ -79,6 +79,9 @@ describe("helmet <command>: proxy mode", () => {
     expect(progress.slice(0, 2)).toEqual([1, 2]);
     expect((await client.listPrompts()).prompts.length).toBeGreaterThan(0);
     expect(stderr()).toContain("monitoring and policies are off");
+    await client.close();
+    // The last interval's figures are logged when the session ends.
+    await vi.waitFor(() => expect(stderr()).toMatch(/metrics \(\d+ s\): \d+ calls, 0 errors, p50 [\d.]+ ms/));
   });
 
   it("drops what a server prints to stdout that is not protocol, logs it redacted, and keeps the session", async () => {
