@@ -43,13 +43,19 @@ function relayLines(
   accept: (line: string) => string | null,
   onOversized: (bytes: number) => void,
 ): LineSplitter {
+  let waiting = false;
   const splitter = new LineSplitter(
     (line) => {
       const out = accept(line);
       if (out === null || to.destroyed || to.writableEnded) return;
-      if (!to.write(`${out}\n`)) {
+      // The rest of the chunk at hand is still written; reading stops until the pipe drains.
+      if (!to.write(`${out}\n`) && !waiting) {
+        waiting = true;
         from.pause();
-        to.once("drain", () => from.resume());
+        to.once("drain", () => {
+          waiting = false;
+          from.resume();
+        });
       }
     },
     { maxLineBytes: MAX_MESSAGE_BYTES, onOversized },

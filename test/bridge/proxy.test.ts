@@ -47,15 +47,18 @@ async function helmet(args: string[], env: Record<string, string> = {}, input?: 
       env: { PATH: process.env.PATH ?? "", ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
+    // Bytes are decoded once at the end: a character split across chunks stays whole.
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.on("close", (status) =>
+      resolve({
+        status,
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+      }),
+    );
     if (input !== undefined) child.stdin.end(input);
   });
 }
@@ -82,6 +85,21 @@ describe("helmet <command>: proxy mode", () => {
     await client.close();
     // The last interval's figures are logged when the session ends.
     await vi.waitFor(() => expect(stderr()).toMatch(/metrics \(\d+ s\): \d+ calls, 0 errors, p50 [\d.]+ ms/));
+  });
+
+  it("relays a 10 MiB message each way, multi-byte characters intact", async () => {
+    // A bare line-echoing server: the reference servers' own stdio readers are too slow for 10 MiB lines.
+    const echo =
+      "let b='';process.stdin.setEncoding('utf8');process.stdin.on('data',d=>{b+=d;let i;" +
+      "while((i=b.indexOf('\\n'))>=0){const m=JSON.parse(b.slice(0,i));b=b.slice(i+1);" +
+      "process.stdout.write(JSON.stringify({jsonrpc:'2.0',id:m.id,result:{text:m.params.text}})+'\\n')}})";
+    const text = "é".repeat(5 * 1024 * 1024);
+    const request = `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "big", params: { text } })}\n`;
+    const result = await helmet([process.execPath, "-e", echo], {}, request);
+    expect(result.status).toBe(0);
+    const answer = JSON.parse(result.stdout.trim()) as { id: number; result: { text: string } };
+    expect(answer.id).toBe(1);
+    expect(answer.result.text === text).toBe(true);
   });
 
   it("drops what a server prints to stdout that is not protocol, logs it redacted, and keeps the session", async () => {
