@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `helmet`: the local bridge's command line. Exit status 2 means Helmet itself was used wrongly; otherwise it is
 // the MCP server's own.
+import { runConnect } from "./connect.ts";
 import { stderrLogger } from "./log.ts";
 import { parseInvocation, USAGE, VERSION } from "./options.ts";
 import { runProxy } from "./proxy.ts";
@@ -17,6 +18,10 @@ async function main(): Promise<number> {
     case "error":
       process.stderr.write(`helmet: ${invocation.message}\n`);
       return 2;
+    case "connect": {
+      const log = stderrLogger(invocation.options.logLevel);
+      return runConnect(invocation.url, { token: process.env.HELMET_SESSION_TOKEN || null }, log);
+    }
     case "proxy": {
       const log = stderrLogger(invocation.options.logLevel);
       if (process.env.HELMET_SESSION_TOKEN) {

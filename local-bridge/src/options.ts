@@ -9,6 +9,8 @@ export const USAGE = `helmet ${VERSION}: wraps a stdio MCP server with Helmet's 
 Usage:
   helmet [flags] <command> [args...]         run the server through Helmet (proxy mode)
   helmet proxy [flags] <command> [args...]   the same
+  helmet connect [flags] <url>               a Streamable HTTP endpoint (the gateway's /mcp/NAME) on stdio,
+                                             with HELMET_SESSION_TOKEN as its bearer token
   helmet --help | --version
 
 Flags (each also read from the variable shown; a flag wins over its variable):
@@ -58,7 +60,11 @@ export type Invocation =
   | { kind: "help" }
   | { kind: "version" }
   | { kind: "proxy"; options: BridgeOptions; command: string[] }
+  | { kind: "connect"; options: BridgeOptions; url: URL }
   | { kind: "error"; message: string };
+
+/** Subcommands the issue names that are not built yet: refused clearly rather than run as a server command. */
+const NOT_YET = new Set(["serve", "init"]);
 
 /** Flags that take a value, by name, with the option and variable they set. */
 const VALUED = {
@@ -80,7 +86,10 @@ export function parseInvocation(
   env: Readonly<Record<string, string | undefined>>,
 ): Invocation {
   const args = [...argv];
-  if (args[0] === "proxy") args.shift();
+  const subcommand = args[0] === "connect" || args[0] === "proxy" ? args.shift() : undefined;
+  if (args[0] !== undefined && NOT_YET.has(args[0])) {
+    return { kind: "error", message: `helmet ${args[0]} is not available in this version yet` };
+  }
   const given = new Map<OptionKey, string[]>();
   let i = 0;
   for (; i < args.length; i += 1) {
@@ -108,7 +117,9 @@ export function parseInvocation(
     given.set(key, [...(given.get(key) ?? []), value]);
   }
   const command = args.slice(i);
-  if (command.length === 0) {
+  if (subcommand === "connect") {
+    if (command.length !== 1) return { kind: "error", message: "usage: helmet connect [flags] <url>" };
+  } else if (command.length === 0) {
     return { kind: "error", message: "no MCP server command given: helmet [flags] <command> [args...]" };
   }
 
@@ -141,6 +152,13 @@ export function parseInvocation(
       Object.entries(VALUED).find(([, spec]) => spec.key === key)?.[0] ?? String(key);
     const problems = parsed.error.issues.map((issue) => `${flagOf(issue.path[0] ?? "")} ${issue.message}`);
     return { kind: "error", message: problems.join("; ") };
+  }
+  if (subcommand === "connect") {
+    const url = URL.canParse(command[0] as string) ? new URL(command[0] as string) : null;
+    if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
+      return { kind: "error", message: `helmet connect needs an http(s) URL, not '${command[0]}'` };
+    }
+    return { kind: "connect", options: parsed.data, url };
   }
   return { kind: "proxy", options: parsed.data, command };
 }
