@@ -5,6 +5,7 @@ import { runConnect } from "./connect.ts";
 import { stderrLogger } from "./log.ts";
 import { parseInvocation, USAGE, VERSION } from "./options.ts";
 import { runProxy } from "./proxy.ts";
+import { runServe } from "./serve.ts";
 
 async function main(): Promise<number> {
   const invocation = parseInvocation(process.argv.slice(2), process.env);
@@ -21,6 +22,25 @@ async function main(): Promise<number> {
     case "connect": {
       const log = stderrLogger(invocation.options.logLevel);
       return runConnect(invocation.url, { token: process.env.HELMET_SESSION_TOKEN || null }, log);
+    }
+    case "serve": {
+      const log = stderrLogger(invocation.options.logLevel);
+      if (process.env.HELMET_SESSION_TOKEN) {
+        process.stderr.write(
+          "helmet: HELMET_SESSION_TOKEN is set, but this version of helmet cannot connect to the gateway yet; " +
+            "unset it to serve without monitoring or policies.\n",
+        );
+        return 2;
+      }
+      return runServe(
+        invocation.command,
+        {
+          ...invocation.serve,
+          token: process.env.HELMET_SERVE_TOKEN || null,
+          passEnv: invocation.options.passEnv,
+        },
+        log,
+      );
     }
     case "proxy": {
       const log = stderrLogger(invocation.options.logLevel);

@@ -11,6 +11,10 @@ Usage:
   helmet proxy [flags] <command> [args...]   the same
   helmet connect [flags] <url>               a Streamable HTTP endpoint (the gateway's /mcp/NAME) on stdio,
                                              with HELMET_SESSION_TOKEN as its bearer token
+  helmet serve [flags] <command> [args...]   the server over HTTP: Streamable HTTP at /mcp, legacy SSE at /sse,
+                                             one server process per session
+    --port N (8080)  --host ADDR (127.0.0.1)  --idle-timeout DURATION (10m)  --allow-origin ORIGIN (repeatable)
+    HELMET_SERVE_TOKEN: when set, every request must carry it as a bearer token
   helmet --help | --version
 
 Flags (each also read from the variable shown; a flag wins over its variable):
@@ -61,10 +65,35 @@ export type Invocation =
   | { kind: "version" }
   | { kind: "proxy"; options: BridgeOptions; command: string[] }
   | { kind: "connect"; options: BridgeOptions; url: URL }
+  | { kind: "serve"; options: BridgeOptions; serve: ServeFlags; command: string[] }
   | { kind: "error"; message: string };
 
 /** Subcommands the issue names that are not built yet: refused clearly rather than run as a server command. */
-const NOT_YET = new Set(["serve", "init"]);
+const NOT_YET = new Set(["init"]);
+
+const serveSchema = z.object({
+  port: z.coerce.number({ error: "must be a port number" }).int("must be a port number").min(0).max(65_535),
+  host: z.string().min(1, "must be a host name or address"),
+  idleTimeoutMs: z.number({ error: "must be a duration from 1s to 24h, such as 10m" }),
+  allowedOrigins: z.array(
+    z
+      .string()
+      .refine(
+        (o) => URL.canParse(o) && new URL(o).origin === o,
+        "must be an origin such as https://app.example.com",
+      ),
+  ),
+});
+
+export type ServeFlags = z.infer<typeof serveSchema>;
+
+/** Flags only `helmet serve` takes. */
+const SERVE_FLAGS = {
+  "--port": "port",
+  "--host": "host",
+  "--idle-timeout": "idleTimeoutMs",
+  "--allow-origin": "allowedOrigins",
+} as const;
 
 /** Flags that take a value, by name, with the option and variable they set. */
 const VALUED = {
@@ -86,7 +115,9 @@ export function parseInvocation(
   env: Readonly<Record<string, string | undefined>>,
 ): Invocation {
   const args = [...argv];
-  const subcommand = args[0] === "connect" || args[0] === "proxy" ? args.shift() : undefined;
+  const subcommand =
+    args[0] === "connect" || args[0] === "proxy" || args[0] === "serve" ? args.shift() : undefined;
+  const serveGiven = new Map<string, string[]>();
   if (args[0] !== undefined && NOT_YET.has(args[0])) {
     return { kind: "error", message: `helmet ${args[0]} is not available in this version yet` };
   }
@@ -103,8 +134,12 @@ export function parseInvocation(
     if (arg === "--version" || arg === "-v") return { kind: "version" };
     const eq = arg.indexOf("=");
     const name = eq === -1 ? arg : arg.slice(0, eq);
-    if (!Object.hasOwn(VALUED, name)) {
+    const serveFlag = Object.hasOwn(SERVE_FLAGS, name);
+    if (!Object.hasOwn(VALUED, name) && !serveFlag) {
       return { kind: "error", message: `unknown flag ${name} (see helmet --help)` };
+    }
+    if (serveFlag && subcommand !== "serve") {
+      return { kind: "error", message: `${name} is a flag of helmet serve (see helmet --help)` };
     }
     let value: string | undefined;
     if (eq !== -1) value = arg.slice(eq + 1);
@@ -113,6 +148,10 @@ export function parseInvocation(
       value = args[i];
     }
     if (value === undefined) return { kind: "error", message: `${name} needs a value (see helmet --help)` };
+    if (serveFlag) {
+      serveGiven.set(name, [...(serveGiven.get(name) ?? []), value]);
+      continue;
+    }
     const key = VALUED[name as FlagName].key;
     given.set(key, [...(given.get(key) ?? []), value]);
   }
@@ -152,6 +191,26 @@ export function parseInvocation(
       Object.entries(VALUED).find(([, spec]) => spec.key === key)?.[0] ?? String(key);
     const problems = parsed.error.issues.map((issue) => `${flagOf(issue.path[0] ?? "")} ${issue.message}`);
     return { kind: "error", message: problems.join("; ") };
+  }
+  if (subcommand === "serve") {
+    const idle = serveGiven.get("--idle-timeout")?.at(-1);
+    const serve = serveSchema.safeParse({
+      port: serveGiven.get("--port")?.at(-1) ?? "8080",
+      host: serveGiven.get("--host")?.at(-1) ?? "127.0.0.1",
+      idleTimeoutMs: idle === undefined ? 600_000 : (parseDuration(idle) ?? undefined),
+      allowedOrigins: serveGiven.get("--allow-origin") ?? [],
+    });
+    if (!serve.success) {
+      const flagOf = (key: PropertyKey) =>
+        Object.entries(SERVE_FLAGS).find(([, field]) => field === key)?.[0] ?? String(key);
+      return {
+        kind: "error",
+        message: serve.error.issues
+          .map((issue) => `${flagOf(issue.path[0] ?? "")} ${issue.message}`)
+          .join("; "),
+      };
+    }
+    return { kind: "serve", options: parsed.data, serve: serve.data, command };
   }
   if (subcommand === "connect") {
     const url = URL.canParse(command[0] as string) ? new URL(command[0] as string) : null;
