@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 // `helmet`: the local bridge's command line. Exit status 2 means Helmet itself was used wrongly; otherwise it is
 // the MCP server's own.
-import { runConnect } from "./connect.ts";
+// Each mode is loaded only when used: start-up time is time the MCP client waits for its server.
 import { stderrLogger } from "./log.ts";
 import { parseInvocation, USAGE, VERSION } from "./options.ts";
-import { runProxy } from "./proxy.ts";
-import { runServe } from "./serve.ts";
 
 async function main(): Promise<number> {
   const invocation = parseInvocation(process.argv.slice(2), process.env);
@@ -21,6 +19,7 @@ async function main(): Promise<number> {
       return 2;
     case "connect": {
       const log = stderrLogger(invocation.options.logLevel);
+      const { runConnect } = await import("./connect.ts");
       return runConnect(invocation.url, { token: process.env.HELMET_SESSION_TOKEN || null }, log);
     }
     case "serve": {
@@ -32,6 +31,7 @@ async function main(): Promise<number> {
         );
         return 2;
       }
+      const { runServe } = await import("./serve.ts");
       return runServe(
         invocation.command,
         {
@@ -54,6 +54,7 @@ async function main(): Promise<number> {
       }
       log.info("HELMET_SESSION_TOKEN is not set: monitoring and policies are off; the server runs as it is.");
       const { logFile, passEnv, metricsIntervalMs } = invocation.options;
+      const { runProxy } = await import("./proxy.ts");
       return runProxy(invocation.command, { logFile, passEnv, metricsIntervalMs }, log);
     }
   }

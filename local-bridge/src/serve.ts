@@ -8,8 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
-import { idKey, isRequest, type JsonRpcMessage } from "../../src/core/jsonrpc.ts";
+import { isJSONRPCRequest, type JSONRPCMessage, type RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { childEnvironment } from "./child-env.ts";
 import { withContainerEnv } from "./container-env.ts";
 import { BoundedEventStore } from "./event-store.ts";
@@ -77,6 +76,9 @@ async function readBody(
   }
 }
 
+/** Request ids match the way clients match them: "1" answers 1. */
+const idKey = (id: RequestId) => String(id);
+
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -92,22 +94,22 @@ function bridge(transport: Transport, child: StdioChild, log: Logger, label: str
   const inFlight = new Map<string, RequestId>();
   const progressTokens = new Map<string, RequestId>();
   transport.onmessage = (message) => {
-    const parsed = message as JsonRpcMessage;
-    if (isRequest(parsed)) {
-      inFlight.set(idKey(parsed.id), parsed.id);
-      const token = (parsed.params?._meta as { progressToken?: unknown } | undefined)?.progressToken;
+    if (isJSONRPCRequest(message)) {
+      inFlight.set(idKey(message.id), message.id);
+      const token = message.params?._meta?.progressToken;
       if (typeof token === "string" || typeof token === "number")
-        progressTokens.set(String(token), parsed.id);
+        progressTokens.set(String(token), message.id);
     }
     if (!child.send(message)) log.debug(`${label}: the server is gone; a message was not delivered`);
   };
   child.onmessage = (message) => {
     let relatedRequestId: RequestId | undefined;
     if (!("method" in message)) {
-      if (message.id !== null) {
-        inFlight.delete(idKey(message.id));
-        for (const [token, id] of progressTokens)
-          if (idKey(id) === idKey(message.id)) progressTokens.delete(token);
+      const id = (message as { id?: RequestId | null }).id;
+      if (id !== undefined && id !== null) {
+        inFlight.delete(idKey(id));
+        for (const [token, related] of progressTokens)
+          if (idKey(related) === idKey(id)) progressTokens.delete(token);
       }
     } else if (message.method === "notifications/progress") {
       const token = message.params?.progressToken;
@@ -116,7 +118,7 @@ function bridge(transport: Transport, child: StdioChild, log: Logger, label: str
       relatedRequestId = inFlight.values().next().value;
     }
     transport
-      .send(message as JSONRPCMessage, relatedRequestId === undefined ? undefined : { relatedRequestId })
+      .send(message, relatedRequestId === undefined ? undefined : { relatedRequestId })
       .catch((error: unknown) => log.debug(`${label}: a server message could not be sent: ${String(error)}`));
   };
 }

@@ -2,8 +2,8 @@
 // valid JSON-RPC line on its stdout comes out as a message. Lines that are not JSON-RPC are logged and dropped.
 // Stopping it closes its stdin, then sends SIGTERM after 2 s and SIGKILL 2 s later, to its whole process group.
 import { type ChildProcess, spawn } from "node:child_process";
+import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { redactText } from "../../src/core/detectors/detect.ts";
-import { type JsonRpcMessage, parseMessage } from "../../src/core/jsonrpc.ts";
 import { LineSplitter } from "../../src/core/line-framing.ts";
 import type { Logger } from "./log.ts";
 import { MAX_MESSAGE_BYTES } from "./proxy.ts";
@@ -21,7 +21,7 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 export class StdioChild {
-  onmessage: (message: JsonRpcMessage) => void = () => {};
+  onmessage: (message: JSONRPCMessage) => void = () => {};
   onexit: () => void = () => {};
   readonly #child: ChildProcess;
   readonly #log: Logger;
@@ -40,15 +40,16 @@ export class StdioChild {
         } catch {
           value = undefined;
         }
-        const parsed = parseMessage(value);
-        if (!parsed.ok) {
+        // The SDK's schema: the transports on the other side speak the SDK's message types.
+        const parsed = JSONRPCMessageSchema.safeParse(value);
+        if (!parsed.success) {
           const head = line.length > 200 ? `${line.slice(0, 200)}...` : line;
           log.info(
             `${label}: dropped a line from the server that is not JSON-RPC: ${JSON.stringify(redactText(head).text)}`,
           );
           return;
         }
-        this.onmessage(parsed.message);
+        this.onmessage(parsed.data);
       },
       {
         maxLineBytes: MAX_MESSAGE_BYTES,

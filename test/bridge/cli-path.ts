@@ -4,9 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-export const HELMET_CLI = fileURLToPath(
-  new URL("../../local-bridge/dist/local-bridge/src/cli.js", import.meta.url),
-);
+export const HELMET_CLI = fileURLToPath(new URL("../../local-bridge/dist/cli.js", import.meta.url));
 
 if (!existsSync(HELMET_CLI)) {
   throw new Error(
