@@ -24,11 +24,9 @@ export class StdioChild {
   onmessage: (message: JSONRPCMessage) => void = () => {};
   onexit: () => void = () => {};
   readonly #child: ChildProcess;
-  readonly #log: Logger;
   #exited = false;
 
   constructor(command: readonly string[], env: Record<string, string>, log: Logger, label: string) {
-    this.#log = log;
     const [file, ...args] = command as [string, ...string[]];
     this.#child = spawn(file, args, { stdio: ["pipe", "pipe", "inherit"], env, detached: true });
     const splitter = new LineSplitter(

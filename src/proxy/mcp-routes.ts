@@ -11,6 +11,7 @@ import {
   type RequestId,
 } from "../core/jsonrpc.ts";
 import { clientInfoOf, McpHeader, Method } from "../core/mcp.ts";
+import { filterListingMessage, isFilteredListing, POLICY_DENIED } from "../core/policy/enforcement.ts";
 import type { PolicySet } from "../core/policy/engine.ts";
 import { database } from "../db/client.ts";
 import { GatewayError } from "../errors.ts";
@@ -25,14 +26,8 @@ import {
 import { resolvePolicies } from "../policy/policy-resolver.ts";
 import { resolveUpstream, type Upstream } from "../registry/upstream-resolver.ts";
 import { applyCancellations } from "./in-flight.ts";
-import { filterListingMessage, isFilteredListing, isVisible } from "./list-filter.ts";
-import {
-  applyRateLimits,
-  applyToolPins,
-  denialResponse,
-  judgeClientMessages,
-  POLICY_DENIED,
-} from "./policy-enforcement.ts";
+import { isVisible } from "./list-filter.ts";
+import { applyRateLimits, applyToolPins, denialResponse, judgeClientMessages } from "./policy-enforcement.ts";
 import { redactMessage } from "./redaction.ts";
 import { relay } from "./relay.ts";
 import {

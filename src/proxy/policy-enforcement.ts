@@ -1,33 +1,12 @@
-// Enforces policies on what a client sends, before anything goes upstream. A denied tools/call is answered with a
-// tool result marked isError, carrying the policy's reason, so the model sees why and can adapt; a call to a tool
-// or prompt hidden from the caller's listings is "unknown" (-32602); any other denied request gets a JSON-RPC
-// error with POLICY_DENIED; a denied notification is dropped.
+// Enforces policies on what a client sends, before anything goes upstream: the core's verdicts
+// (src/core/policy/enforcement.ts) for the caller's identity, then tool pins and rate limits, which need the
+// gateway's storage, and the HTTP response that carries the refusals.
 import type { Identity } from "../auth/identity.ts";
-import { errorResponse, isRequest, JsonRpcErrorCode, type JsonRpcMessage } from "../core/jsonrpc.ts";
+import { isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
 import { Method, messageTarget } from "../core/mcp.ts";
-import type { Decision, PolicySet, PolicySubject } from "../core/policy/engine.ts";
+import { denialAnswers, judgeRequests, type Verdict } from "../core/policy/enforcement.ts";
+import type { PolicySet, PolicySubject } from "../core/policy/engine.ts";
 import type { RateLimiter } from "../policy/rate-limiter.ts";
-
-/** JSON-RPC error code for a request a policy denied (outside the spec's reserved -32768..-32000). */
-export const POLICY_DENIED = -31001;
-
-const DEFAULT_REASON = "Denied by policy.";
-const BATCH_REASON = "Not sent: another message in the same batch was denied by policy.";
-
-export interface Verdict {
-  message: JsonRpcMessage;
-  decision: Decision;
-  /** A denied call to a tool or prompt the caller cannot see at all (hidden from their listings). */
-  hidden: boolean;
-}
-
-const ALLOWED: Decision = Object.freeze({
-  action: "allow",
-  rule: null,
-  reason: null,
-  observed: [],
-  limits: [],
-}) as Decision;
 
 /** The caller as policies see them. */
 export function policySubject(identity: Identity): PolicySubject {
@@ -41,26 +20,7 @@ export function judgeClientMessages(
   identity: Identity,
   messages: readonly JsonRpcMessage[],
 ): Verdict[] {
-  if (policies.allowsEverything) {
-    // No policy and an allow-all default: nothing to judge, the common case kept cheap.
-    return messages.map((message) => ({ message, decision: ALLOWED, hidden: false }));
-  }
-  const subject = policySubject(identity);
-  const judge = (message: JsonRpcMessage) =>
-    policies.evaluate({ server, direction: "request", subject, message });
-  return messages.map((message) => {
-    const decision = judge(message);
-    let hidden = false;
-    if (
-      decision.action === "deny" &&
-      isRequest(message) &&
-      (message.method === Method.ToolsCall || message.method === Method.PromptsGet)
-    ) {
-      // Denied whatever the arguments means the caller's listings do not show it: for them it does not exist.
-      hidden = judge({ ...message, params: { ...message.params, arguments: {} } }).action === "deny";
-    }
-    return { message, decision, hidden };
-  });
+  return judgeRequests(policies, server, policySubject(identity), messages);
 }
 
 /** The `rule` logged for a call refused because the tool's changed definition awaits approval. */
@@ -141,47 +101,13 @@ export async function applyRateLimits(
   return { verdicts: counted, retryAfterSeconds };
 }
 
-/** The answer to one request that will not be sent upstream (or whose result a policy withheld). */
-export function refusal(
-  message: JsonRpcMessage,
-  reason: string,
-  rule: string | null,
-  hidden = false,
-): unknown {
-  if (!isRequest(message)) return null;
-  if (hidden) {
-    const kind = message.method === Method.ToolsCall ? "tool" : "prompt";
-    const name = typeof message.params?.name === "string" ? message.params.name : "";
-    return errorResponse(message.id, JsonRpcErrorCode.InvalidParams, `Unknown ${kind}: ${name}`);
-  }
-  if (message.method === Method.ToolsCall) {
-    return {
-      jsonrpc: "2.0",
-      id: message.id,
-      result: { content: [{ type: "text", text: reason }], isError: true },
-    };
-  }
-  return errorResponse(message.id, POLICY_DENIED, reason, { rule });
-}
-
-/**
- * The response when any message is denied: nothing of the exchange goes upstream. Requests get their refusals
- * (in a batch, the allowed ones are refused too, since a batch is sent whole or not at all); an exchange of only
- * notifications gets 202.
- */
+/** The response when any message is denied (see denialAnswers); 202 with no body when nothing needs an answer. */
 export function denialResponse(
   verdicts: readonly Verdict[],
   retryAfterSeconds: number | null = null,
 ): Response {
-  const answers = verdicts
-    .map(({ message, decision, hidden }) =>
-      decision.action === "deny"
-        ? refusal(message, decision.reason ?? DEFAULT_REASON, decision.rule, hidden)
-        : refusal(message, BATCH_REASON, null),
-    )
-    .filter((answer) => answer !== null);
-  if (answers.length === 0) return new Response(null, { status: 202 });
-  const body = verdicts.length === 1 ? answers[0] : answers;
+  const body = denialAnswers(verdicts);
+  if (body === null) return new Response(null, { status: 202 });
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (retryAfterSeconds !== null) headers["retry-after"] = String(retryAfterSeconds);
   return new Response(JSON.stringify(body), { status: 200, headers });

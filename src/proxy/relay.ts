@@ -4,10 +4,10 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { errorResponse, idKey, isRequest, type JsonRpcMessage } from "../core/jsonrpc.ts";
+import { POLICY_DENIED } from "../core/policy/enforcement.ts";
 import type { EventRecorder } from "../logging/event-recorder.ts";
 import { watchForCancellation } from "./in-flight.ts";
 import { judgeEventStream } from "./judged-stream.ts";
-import { POLICY_DENIED } from "./policy-enforcement.ts";
 import { isEventStream, type ObservedBody, observeBody } from "./response-observer.ts";
 import type { ServerJudge } from "./server-judge.ts";
 

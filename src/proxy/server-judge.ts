@@ -13,8 +13,9 @@ import {
   type JsonRpcRequest,
   type RequestId,
 } from "../core/jsonrpc.ts";
+import { POLICY_DENIED, refusal } from "../core/policy/enforcement.ts";
 import type { Decision, PolicySet } from "../core/policy/engine.ts";
-import { POLICY_DENIED, policySubject, refusal } from "./policy-enforcement.ts";
+import { policySubject } from "./policy-enforcement.ts";
 import { redactMessage } from "./redaction.ts";
 
 export interface ServerVerdict {
