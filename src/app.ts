@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { errorResponse } from "./core/jsonrpc.ts";
 import { GatewayError, restErrorBody } from "./errors.ts";
 import { corsGuard } from "./http/cors.ts";
+import { ingestApi } from "./ingest/ingest-api.ts";
 import { logsApi } from "./logging/logs-api.ts";
 import { toolPinsApi } from "./pinning/tool-pins-api.ts";
 import { policiesApi } from "./policy/policies-api.ts";
@@ -87,6 +88,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/api/v1/servers", toolPinsApi);
   app.route("/api/v1/logs", logsApi);
   app.route("/api/v1/policies", policiesApi);
+  app.route("/api/v1/ingest", ingestApi);
 
   app.notFound((c) =>
     renderError(new GatewayError(404, "not_found", `Nothing is served at ${c.req.method} ${c.req.path}.`), c),

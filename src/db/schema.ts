@@ -66,12 +66,16 @@ export const toolPins = sqliteTable(
   (t) => [primaryKey({ columns: [t.team, t.serverId, t.tool] })],
 );
 
-/** One row per MCP session opened through the gateway. */
+/** One row per MCP session: opened through the gateway, or registered by a local bridge (`helmet`). */
 export const sessions = sqliteTable(
   "sessions",
   {
     id: text("id").primaryKey(),
     team: text("team").notNull(),
+    /** gateway, or bridge (a `helmet` process that ships its events through /api/v1/ingest). */
+    source: text("source").notNull().default("gateway"),
+    /** For a bridge session: JSON of the machine it runs on (host, os, arch, node and helmet versions). */
+    machine: text("machine"),
     serverId: text("server_id").notNull(),
     server: text("server").notNull(),
     subject: text("subject").notNull(),

@@ -39,6 +39,9 @@ const TOUCH_SESSION_SQL = `UPDATE sessions SET "${sessions.lastSeenAt.name}" = m
 export interface SessionStart {
   id: string;
   team: string;
+  /** gateway unless said otherwise (a bridge session is registered through /api/v1/ingest). */
+  source?: "gateway" | "bridge";
+  machine?: string | null;
   serverId: string;
   server: string;
   subject: string;
@@ -61,7 +64,14 @@ export function insertEventStatements(d1: D1Database, rows: readonly StoredEvent
 }
 
 export function startSessionStatement(d1: D1Database, start: SessionStart): D1PreparedStatement {
-  const row: SessionRow = { ...start, upstreamSessionId: null, lastSeenAt: start.startedAt, endedAt: null };
+  const row: SessionRow = {
+    source: "gateway",
+    machine: null,
+    ...start,
+    upstreamSessionId: null,
+    lastSeenAt: start.startedAt,
+    endedAt: null,
+  };
   return d1.prepare(START_SESSION_SQL).bind(...SESSION_COLUMNS.map(([key]) => row[key]));
 }
 
