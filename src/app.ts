@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env.ts";
+import { meApi } from "./auth/me-api.ts";
 import { authenticate, requireRole } from "./auth/middleware.ts";
 import { protectedResourceRoutes } from "./auth/protected-resource.ts";
 import { ConfigError, loadConfig } from "./config.ts";
@@ -89,6 +90,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/api/v1/logs", logsApi);
   app.route("/api/v1/policies", policiesApi);
   app.route("/api/v1/ingest", ingestApi);
+  app.route("/api/v1/me", meApi);
 
   app.notFound((c) =>
     renderError(new GatewayError(404, "not_found", `Nothing is served at ${c.req.method} ${c.req.path}.`), c),

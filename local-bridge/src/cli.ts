@@ -3,7 +3,7 @@
 // the MCP server's own.
 // Each mode is loaded only when used: start-up time is time the MCP client waits for its server.
 import { stderrLogger } from "./log.ts";
-import { parseInvocation, USAGE, VERSION } from "./options.ts";
+import { parseInvocation, serverNameOf, USAGE, VERSION } from "./options.ts";
 
 async function main(): Promise<number> {
   const invocation = parseInvocation(process.argv.slice(2), process.env);
@@ -44,18 +44,29 @@ async function main(): Promise<number> {
     }
     case "proxy": {
       const log = stderrLogger(invocation.options.logLevel);
-      if (process.env.HELMET_SESSION_TOKEN) {
-        // Fail closed: whoever set a token expects policies, and this build cannot fetch or enforce them yet.
-        process.stderr.write(
-          "helmet: HELMET_SESSION_TOKEN is set, but this version of helmet cannot connect to the gateway yet; " +
-            "unset it to run the server without monitoring or policies.\n",
-        );
-        return 2;
-      }
-      log.info("HELMET_SESSION_TOKEN is not set: monitoring and policies are off; the server runs as it is.");
-      const { logFile, passEnv, metricsIntervalMs } = invocation.options;
+      const { logFile, passEnv, metricsIntervalMs, apiUrl, serverName, onGatewayError } = invocation.options;
       const { runProxy } = await import("./proxy.ts");
-      return runProxy(invocation.command, { logFile, passEnv, metricsIntervalMs }, log);
+      const token = process.env.HELMET_SESSION_TOKEN;
+      if (!token) {
+        log.info(
+          "HELMET_SESSION_TOKEN is not set: monitoring and policies are off; the server runs as it is.",
+        );
+        return runProxy(invocation.command, { logFile, passEnv, metricsIntervalMs }, log);
+      }
+      // Its own bundle (package.json): the policy engine and its zod stay out of the other modes' start-up.
+      const { Monitor } = (await import(
+        new URL("./monitor.js", import.meta.url).href
+      )) as typeof import("./monitor.ts");
+      const server = serverName ?? serverNameOf(invocation.command);
+      const monitor = await Monitor.start({ token, apiUrl, server, onGatewayError }, log);
+      if (!monitor) return 1;
+      const status = await runProxy(
+        invocation.command,
+        { logFile, passEnv, metricsIntervalMs, monitor },
+        log,
+      );
+      await monitor.close();
+      return status;
     }
   }
 }

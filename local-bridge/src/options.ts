@@ -121,6 +121,26 @@ const VALUED = {
 type FlagName = keyof typeof VALUED;
 type OptionKey = (typeof VALUED)[FlagName]["key"];
 
+/**
+ * The name a server is known by in logs and policies when --server-name does not say: the first argument after
+ * the program that is not a flag (a script, a package, an image), reduced to its base name.
+ */
+export function serverNameOf(command: readonly string[]): string {
+  const [program, ...rest] = command;
+  const subject =
+    rest.find((arg) => !arg.startsWith("-") && arg !== "run" && arg !== "x") ?? program ?? "server";
+  const base = (subject.split(/[\\/]/).at(-1) ?? subject)
+    .replace(/@[^@]*$/, "")
+    .replace(/\.(?:m?js|cjs|ts|py)$/, "")
+    .replace(/:.*$/, "");
+  const name = base
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[^a-z0-9]+/, "")
+    .slice(0, 63);
+  return name || "server";
+}
+
 /** Parses `argv` (without node and the script) against `env`. Never throws: problems come back as an error. */
 export function parseInvocation(
   argv: readonly string[],

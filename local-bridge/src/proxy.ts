@@ -13,6 +13,8 @@ import { childEnvironment } from "./child-env.ts";
 import { withContainerEnv } from "./container-env.ts";
 import type { Logger } from "./log.ts";
 import { formatMetrics, ProxyMetrics } from "./metrics.ts";
+// A type only: the monitor (and the policy engine it brings) loads only in gateway mode.
+import type { Monitor } from "./monitor.ts";
 
 /** The longest message relayed; a longer line is dropped (and logged), never buffered without bound. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -88,7 +90,13 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 /** Runs the server and relays until it exits; resolves with the exit status Helmet should exit with. */
 export function runProxy(
   command: readonly string[],
-  options: { logFile: string | null; passEnv: readonly string[]; metricsIntervalMs: number },
+  options: {
+    logFile: string | null;
+    passEnv: readonly string[];
+    metricsIntervalMs: number;
+    /** Gateway mode: policies enforced and events recorded by the monitor. */
+    monitor?: Monitor | null;
+  },
   log: Logger,
   io: ProxyIo = { input: process.stdin, output: process.stdout },
 ): Promise<number> {
@@ -137,7 +145,25 @@ export function runProxy(
     const bytes = Buffer.byteLength(line) + 1;
     if (direction === "client_to_server") metrics.fromClient(message, bytes);
     else metrics.fromServer(message, bytes);
-    return line;
+    const monitor = options.monitor;
+    if (!monitor) return line;
+    // Gateway mode: what is not one JSON-RPC message cannot be judged, so it does not pass.
+    const parsed = monitor.parse(message);
+    if (!parsed) {
+      log.info(
+        `dropped a ${direction} line that is not a single JSON-RPC message (batches are not judged yet)`,
+      );
+      return null;
+    }
+    if (direction === "server_to_client") {
+      const out = monitor.fromServer(parsed, bytes);
+      return out === parsed ? line : JSON.stringify(out);
+    }
+    const outcome = monitor.fromClient(parsed, bytes);
+    if (outcome.reply !== null && outcome.reply !== undefined)
+      io.output.write(`${JSON.stringify(outcome.reply)}\n`);
+    if (outcome.forward === null) return null;
+    return outcome.forward === parsed ? line : JSON.stringify(outcome.forward);
   };
   const oversized = (direction: Direction) => (bytes: number) => {
     log.info(`dropped a ${bytes}-byte message (${direction}): over the ${MAX_MESSAGE_BYTES}-byte limit`);

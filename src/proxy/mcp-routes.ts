@@ -13,6 +13,7 @@ import {
 import { clientInfoOf, McpHeader, Method } from "../core/mcp.ts";
 import { filterListingMessage, isFilteredListing, POLICY_DENIED } from "../core/policy/enforcement.ts";
 import type { PolicySet } from "../core/policy/engine.ts";
+import { redactMessage } from "../core/redact-message.ts";
 import { database } from "../db/client.ts";
 import { GatewayError } from "../errors.ts";
 import { EventRecorder } from "../logging/event-recorder.ts";
@@ -28,7 +29,6 @@ import { resolveUpstream, type Upstream } from "../registry/upstream-resolver.ts
 import { applyCancellations } from "./in-flight.ts";
 import { isVisible } from "./list-filter.ts";
 import { applyRateLimits, applyToolPins, denialResponse, judgeClientMessages } from "./policy-enforcement.ts";
-import { redactMessage } from "./redaction.ts";
 import { relay } from "./relay.ts";
 import {
   checkMessageHeaders,

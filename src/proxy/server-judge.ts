@@ -15,8 +15,8 @@ import {
 } from "../core/jsonrpc.ts";
 import { POLICY_DENIED, refusal } from "../core/policy/enforcement.ts";
 import type { Decision, PolicySet } from "../core/policy/engine.ts";
+import { redactMessage } from "../core/redact-message.ts";
 import { policySubject } from "./policy-enforcement.ts";
-import { redactMessage } from "./redaction.ts";
 
 export interface ServerVerdict {
   /** What the client gets: the message, a redacted copy, a refusal in its place, or null (withheld). */

@@ -236,9 +236,18 @@ describe("helmet's command line", () => {
     expect(loud.stderr).toContain("-> ping");
   });
 
-  it("refuses to run unprotected when a session token is set but cannot be used yet", async () => {
-    const result = await helmet([process.execPath, "-e", "0"], { HELMET_SESSION_TOKEN: "t" });
-    expect(result.status).toBe(2);
-    expect(result.stderr).toContain("HELMET_SESSION_TOKEN is set");
+  it("with a token but no gateway and no cached policies, refuses to start unless told to run open", async () => {
+    const cache = mkdtempSync(join(tmpdir(), "helmet-cache-"));
+    const env = { HELMET_SESSION_TOKEN: "t", HELMET_CACHE_DIR: cache };
+    const unreachable = ["--api-url", "http://127.0.0.1:9"];
+    const closed = await helmet([...unreachable, process.execPath, "-e", "0"], env);
+    expect(closed.status).toBe(1);
+    expect(closed.stderr).toContain("not starting (--on-gateway-error closed)");
+    const open = await helmet(
+      [...unreachable, "--on-gateway-error", "open", process.execPath, "-e", "0"],
+      env,
+    );
+    expect(open.status).toBe(0);
+    expect(open.stderr).toContain("running WITHOUT policies");
   });
 });

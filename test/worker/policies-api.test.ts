@@ -269,8 +269,17 @@ describe("/api/v1/policies/bundle", () => {
     expect(changed.headers.get("etag")).not.toBe(etag);
   });
 
-  it("answers 404 for a server the team does not have", async () => {
-    const response = await api("GET", "/api/v1/policies/bundle?server=nope", viewer);
-    expect(response.status).toBe(404);
+  it("serves a server the gateway has not registered (a bridge's) with the policies naming it, default allow", async () => {
+    await api("POST", "/api/v1/policies", admin, {
+      ...noSystemFiles,
+      name: "bundle-unregistered",
+      servers: ["local-*"],
+    });
+    const response = await api("GET", "/api/v1/policies/bundle?server=local-files", viewer);
+    expect(response.status).toBe(200);
+    const bundle = await response.json<{ policy_default: string; policies: Array<{ name: string }> }>();
+    expect(bundle.policy_default).toBe("allow");
+    expect(bundle.policies.map((policy) => policy.name)).toContain("bundle-unregistered");
+    expect(bundle.policies.map((policy) => policy.name)).not.toContain("bundle-elsewhere");
   });
 });

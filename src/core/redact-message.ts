@@ -1,7 +1,7 @@
 // Applies the detectors to a message a `redact` policy matched: a request's params on the way up, a result (or an
 // error's data) on the way back. Reports what was redacted by detector and JSON path, never the value.
-import { type Redaction, redactValue } from "../core/detectors/detect.ts";
-import type { JsonRpcMessage } from "../core/jsonrpc.ts";
+import { type Redaction, redactValue } from "./detectors/detect.ts";
+import type { JsonRpcMessage } from "./jsonrpc.ts";
 
 export function redactMessage(message: JsonRpcMessage): { message: JsonRpcMessage; redactions: Redaction[] } {
   if ("method" in message) {

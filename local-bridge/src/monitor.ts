@@ -1,0 +1,396 @@
+// Gateway mode of proxy mode (HELMET_SESSION_TOKEN set): the server's policy bundle is fetched (ETag, cached on
+// disk) and enforced here with the shared core; the session is registered with the gateway; every message becomes
+// an event, shipped in batches to /api/v1/ingest. What cannot be shipped goes to the on-disk spool and is
+// replayed when the gateway is back, in this run or the next; event ids make that exactly once.
+import { hostname, platform, arch as processorArch } from "node:os";
+import {
+  idKey,
+  isRequest,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  parseMessage,
+} from "../../src/core/jsonrpc.ts";
+import { logExcerpt } from "../../src/core/log-excerpt.ts";
+import { clientInfoOf, messageTarget, progressTokenOf } from "../../src/core/mcp.ts";
+import {
+  DEFAULT_REASON,
+  denialAnswers,
+  filterListingMessage,
+  isFilteredListing,
+  isVisible,
+  judgeRequests,
+} from "../../src/core/policy/enforcement.ts";
+import type { Decision, PolicySubject } from "../../src/core/policy/engine.ts";
+import { PolicySet } from "../../src/core/policy/engine.ts";
+import { policySchema } from "../../src/core/policy/policy-schema.ts";
+import { redactMessage } from "../../src/core/redact-message.ts";
+import { GatewayClient, GatewayFailure } from "./gateway-client.ts";
+import type { Logger } from "./log.ts";
+import { VERSION } from "./options.ts";
+import { cacheRoot, Spool, type SpoolEntry, StateDir } from "./state-dir.ts";
+
+const FLUSH_EVERY_MS = 1_000;
+const FLUSH_AT_EVENTS = 100;
+const MAX_BATCH = 500;
+
+/** An event as /api/v1/ingest takes it. */
+interface IngestEvent {
+  id: string;
+  ts: number;
+  direction: "client_to_server" | "server_to_client";
+  kind: "request" | "notification" | "response";
+  method: string | null;
+  target: string | null;
+  request_id: string | null;
+  status: "ok" | "error" | "denied" | "incomplete";
+  error_code: number | null;
+  latency_ms: number | null;
+  bytes_in: number;
+  bytes_out: number;
+  progress_count: number;
+  decision: "allow" | "deny" | "would_deny" | "redact" | null;
+  rule: string | null;
+  redactions: Array<{ detector: string; path: string }> | null;
+  params_excerpt: string | null;
+  result_excerpt: string | null;
+}
+
+/** What becomes of a message: `forward` it (possibly rewritten), and/or `reply` to its sender. */
+export interface Outcome {
+  forward: JsonRpcMessage | null;
+  reply: unknown;
+}
+
+export interface MonitorOptions {
+  token: string;
+  apiUrl: string;
+  server: string;
+  onGatewayError: "open" | "closed";
+}
+
+function decisionOf(decision: Decision | undefined): Pick<IngestEvent, "decision" | "rule"> {
+  if (!decision) return { decision: null, rule: null };
+  if (decision.action !== "allow") return { decision: decision.action, rule: decision.rule };
+  const dryDeny = decision.observed.find((hit) => hit.dryRun && hit.action === "deny");
+  if (dryDeny) return { decision: "would_deny", rule: dryDeny.rule };
+  return { decision: "allow", rule: decision.rule ?? decision.observed[0]?.rule ?? null };
+}
+
+export class Monitor {
+  readonly #client: GatewayClient;
+  readonly #spool: Spool;
+  readonly #log: Logger;
+  readonly #server: string;
+  readonly #sessionId = crypto.randomUUID();
+  readonly #policies: PolicySet | null;
+  readonly #subject: PolicySubject | null;
+  /** Client requests waiting for their answer: their event, and what the answer needs (listing filter, redaction). */
+  readonly #open = new Map<
+    string,
+    { event: IngestEvent; request: JsonRpcRequest; startedAt: number; redact: boolean }
+  >();
+  #queue: IngestEvent[] = [];
+  #registered = false;
+  #spooling = false;
+  #timer: NodeJS.Timeout;
+  #flushing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    client: GatewayClient,
+    state: StateDir,
+    log: Logger,
+    server: string,
+    policies: PolicySet | null,
+    subject: PolicySubject | null,
+  ) {
+    this.#client = client;
+    this.#spool = new Spool(state.spoolDir);
+    this.#log = log;
+    this.#server = server;
+    this.#policies = policies;
+    this.#subject = subject;
+    this.#timer = setInterval(() => {
+      this.#flushing = this.#flushing.then(() => this.#flush());
+    }, FLUSH_EVERY_MS).unref();
+  }
+
+  /**
+   * Fetches the bundle (or falls back to the cached one) and starts the session. Null when there is no bundle and
+   * --on-gateway-error is closed: the caller refuses to run.
+   */
+  static async start(options: MonitorOptions, log: Logger): Promise<Monitor | null> {
+    const client = new GatewayClient(options.apiUrl, options.token);
+    const state = new StateDir(cacheRoot(process.env), options.apiUrl);
+    const cached = state.readBundle(options.server);
+    let current = cached;
+    try {
+      const identity = await client.me();
+      const fetched = await client.bundle(options.server, cached?.etag ?? null);
+      if (fetched !== "unchanged") {
+        current = { ...fetched, identity, fetchedAt: Date.now() };
+        state.writeBundle(options.server, current);
+      } else if (cached) {
+        current = { ...cached, identity };
+      }
+      log.info(
+        `policies for '${options.server}': bundle ${current?.bundle.version} (${current?.bundle.policies.length} policies)`,
+      );
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (cached) {
+        log.info(`cannot refresh policies (${reason}); enforcing the cached bundle ${cached.bundle.version}`);
+      } else if (options.onGatewayError === "open") {
+        log.info(
+          `cannot get policies (${reason}) and none are cached; running WITHOUT policies (--on-gateway-error open)`,
+        );
+      } else {
+        log.info(
+          `cannot get policies (${reason}) and none are cached; not starting (--on-gateway-error closed)`,
+        );
+        return null;
+      }
+    }
+    let policies: PolicySet | null = null;
+    let subject: PolicySubject | null = null;
+    if (current) {
+      const documents = current.bundle.policies.flatMap((document) => {
+        const parsed = policySchema.safeParse(document);
+        if (parsed.success) return [parsed.data];
+        log.info(`ignoring an invalid policy in the bundle: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+        return [];
+      });
+      policies = PolicySet.compile(documents, current.bundle.policy_default);
+      const { subject: sub, team, roles, claims } = current.identity;
+      subject = { sub, team, roles, claims };
+    }
+    const monitor = new Monitor(client, state, log, options.server, policies, subject);
+    monitor.#flushing = monitor.#replaySpool();
+    return monitor;
+  }
+
+  /** A parsed line as one JSON-RPC message, or null when it is not one. */
+  parse(value: unknown): JsonRpcMessage | null {
+    const parsed = parseMessage(value);
+    return parsed.ok ? parsed.message : null;
+  }
+
+  /** A message from the client: judged, recorded, and forwarded or answered here. */
+  fromClient(message: JsonRpcMessage, bytes: number): Outcome {
+    const now = Date.now();
+    if (isRequest(message) && message.method === "initialize") this.#register(message.params, now);
+    const [verdict] =
+      this.#policies && this.#subject
+        ? judgeRequests(this.#policies, this.#server, this.#subject, [message])
+        : [];
+    const decision = verdict?.decision;
+    const event = this.#event(message, "client_to_server", now, { bytes_in: bytes, ...decisionOf(decision) });
+    if (verdict && decision?.action === "deny") {
+      event.status = "denied";
+      event.result_excerpt = logExcerpt({ reason: decision.reason ?? DEFAULT_REASON });
+      this.#push(event);
+      return { forward: null, reply: denialAnswers([verdict]) };
+    }
+    let forward = message;
+    const redact = decision?.action === "redact";
+    if (redact) {
+      const redacted = redactMessage(message);
+      forward = redacted.message;
+      event.redactions = redacted.redactions.length > 0 ? redacted.redactions : null;
+    }
+    if (isRequest(message))
+      this.#open.set(idKey(message.id), { event, request: message, startedAt: now, redact });
+    else this.#push(event);
+    return { forward, reply: null };
+  }
+
+  /** A message from the server: listings filtered for the caller, redacted where the request was, recorded. */
+  fromServer(message: JsonRpcMessage, bytes: number): JsonRpcMessage {
+    const now = Date.now();
+    if ("method" in message) {
+      const token = message.method === "notifications/progress" ? progressTokenOf(message.params) : null;
+      const open =
+        token === null
+          ? undefined
+          : [...this.#open.values()].find((o) => progressTokenOf(o.request.params) === token);
+      if (open) {
+        open.event.progress_count += 1;
+        open.event.bytes_out += bytes;
+      } else {
+        this.#push(this.#event(message, "server_to_client", now, { bytes_out: bytes }));
+      }
+      return message;
+    }
+    const key = message.id === null ? null : idKey(message.id);
+    const open = key === null ? undefined : this.#open.get(key);
+    if (!open || key === null) {
+      this.#push(this.#event(message, "server_to_client", now, { bytes_out: bytes }));
+      return message;
+    }
+    this.#open.delete(key);
+    let out: JsonRpcMessage = message;
+    const request = open.request;
+    if (this.#policies && this.#subject && isFilteredListing(request.method)) {
+      const policies = this.#policies;
+      const subject = this.#subject;
+      out = filterListingMessage(out, request, (probe) => isVisible(policies, this.#server, subject, probe));
+    }
+    if (open.redact) {
+      const redacted = redactMessage(out);
+      out = redacted.message;
+      if (redacted.redactions.length > 0)
+        open.event.redactions = [...(open.event.redactions ?? []), ...redacted.redactions];
+    }
+    const event = open.event;
+    event.latency_ms = Math.max(0, now - open.startedAt);
+    event.bytes_out += bytes;
+    if ("error" in out) {
+      event.status = "error";
+      event.error_code = out.error.code;
+      event.result_excerpt = logExcerpt(out.error);
+    } else if ("result" in out) {
+      event.result_excerpt = logExcerpt(out.result);
+    }
+    this.#push(event);
+    return out;
+  }
+
+  /** Ships what is left (or spools it), ends the session. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    const now = Date.now();
+    for (const open of this.#open.values()) {
+      open.event.status = "incomplete";
+      open.event.latency_ms = Math.max(0, now - open.startedAt);
+      this.#queue.push(open.event);
+    }
+    this.#open.clear();
+    await this.#flushing;
+    await this.#flush();
+    if (this.#registered) await this.#send({ kind: "end", sessionId: this.#sessionId, endedAt: now });
+  }
+
+  #register(params: Record<string, unknown> | undefined, at: number): void {
+    if (this.#registered) return;
+    this.#registered = true;
+    const client = clientInfoOf(params);
+    const body = {
+      id: this.#sessionId,
+      server: this.#server,
+      client_name: client.name,
+      client_version: client.version,
+      protocol_version: client.protocolVersion,
+      machine: {
+        host: hostname(),
+        os: platform(),
+        arch: processorArch(),
+        node: process.version,
+        helmet: VERSION,
+      },
+      started_at: at,
+    };
+    this.#flushing = this.#flushing.then(() => this.#send({ kind: "session", body }));
+  }
+
+  #event(
+    message: JsonRpcMessage,
+    direction: IngestEvent["direction"],
+    at: number,
+    fields: Partial<IngestEvent>,
+  ): IngestEvent {
+    const isCall = "method" in message;
+    return {
+      id: crypto.randomUUID(),
+      ts: at,
+      direction,
+      kind: isCall ? ("id" in message ? "request" : "notification") : "response",
+      method: isCall ? message.method : null,
+      target: messageTarget(message),
+      request_id: "id" in message && message.id !== null ? String(message.id) : null,
+      status: "ok",
+      error_code: null,
+      latency_ms: null,
+      bytes_in: 0,
+      bytes_out: 0,
+      progress_count: 0,
+      decision: null,
+      rule: null,
+      redactions: null,
+      params_excerpt: isCall && message.params !== undefined ? logExcerpt(message.params) : null,
+      result_excerpt: null,
+      ...fields,
+    };
+  }
+
+  #push(event: IngestEvent): void {
+    this.#queue.push(event);
+    if (this.#queue.length >= FLUSH_AT_EVENTS) this.#flushing = this.#flushing.then(() => this.#flush());
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#spooling) await this.#replaySpool();
+    // Events belong to a session the gateway must know first; until the client's initialize, they wait.
+    if (!this.#registered || this.#queue.length === 0) return;
+    while (this.#queue.length > 0) {
+      const events = this.#queue.splice(0, MAX_BATCH);
+      await this.#send({ kind: "events", sessionId: this.#sessionId, events });
+    }
+  }
+
+  /** Sends one entry; while the gateway is unavailable (or anything is spooled), it goes to the spool instead. */
+  async #send(entry: SpoolEntry): Promise<void> {
+    if (!this.#spooling) {
+      try {
+        await this.#deliver(entry);
+        return;
+      } catch (error) {
+        if (!(error instanceof GatewayFailure) || error.kind === "refused") {
+          this.#log.info(
+            `dropped what the gateway refused: ${error instanceof Error ? error.message : error}`,
+          );
+          return;
+        }
+        this.#log.info(`${error.message}; spooling events to disk until it is back`);
+        this.#spooling = true;
+      }
+    }
+    this.#spool.append(entry);
+  }
+
+  #deliver(entry: SpoolEntry): Promise<void> {
+    switch (entry.kind) {
+      case "session":
+        return this.#client.post("api/v1/ingest/sessions", entry.body);
+      case "events":
+        return this.#client.post("api/v1/ingest/events", {
+          session_id: entry.sessionId,
+          events: entry.events,
+        });
+      case "end":
+        return this.#client.post(`api/v1/ingest/sessions/${entry.sessionId}/end`, {
+          ended_at: entry.endedAt,
+        });
+    }
+  }
+
+  /** Replays the spool (this run's and earlier runs'); spooling stops once it is empty. */
+  async #replaySpool(): Promise<void> {
+    try {
+      const sent = await this.#spool.replay(async (entry) => {
+        try {
+          await this.#deliver(entry);
+        } catch (error) {
+          // What the gateway refuses will never be accepted: drop it rather than block the spool forever.
+          if (error instanceof GatewayFailure && error.kind === "refused") {
+            this.#log.info(`dropped a spooled entry the gateway refused: ${error.message}`);
+            return;
+          }
+          throw error;
+        }
+      });
+      if (sent > 0) this.#log.info(`replayed ${sent} spooled entries to ${this.#client.origin}`);
+      this.#spooling = false;
+    } catch {
+      this.#spooling = true;
+    }
+  }
+}
