@@ -2,11 +2,32 @@
 // `helmet`: the local bridge's command line. Exit status 2 means Helmet itself was used wrongly; otherwise it is
 // the MCP server's own.
 // Each mode is loaded only when used: start-up time is time the MCP client waits for its server.
+import { configPath, readConfig, withConfig, writeConfig } from "./config-file.ts";
 import { stderrLogger } from "./log.ts";
 import { parseInvocation, serverNameOf, USAGE, VERSION } from "./options.ts";
 
+/** The token for `helmet init`: HELMET_SESSION_TOKEN, else the first line of stdin (pasted, or piped). */
+async function tokenForInit(): Promise<string> {
+  if (process.env.HELMET_SESSION_TOKEN) return process.env.HELMET_SESSION_TOKEN;
+  if (process.stdin.isTTY) process.stderr.write("Paste your Helmet API token and press Enter: ");
+  let text = "";
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes("\n")) break;
+  }
+  return text.split("\n")[0]?.trim() ?? "";
+}
+
 async function main(): Promise<number> {
-  const invocation = parseInvocation(process.argv.slice(2), process.env);
+  const path = configPath(process.env);
+  let env: Record<string, string | undefined>;
+  try {
+    env = withConfig(process.env, readConfig(path));
+  } catch (error) {
+    process.stderr.write(`helmet: ${error instanceof Error ? error.message : error}\n`);
+    return 2;
+  }
+  const invocation = parseInvocation(process.argv.slice(2), env);
   switch (invocation.kind) {
     case "help":
       process.stdout.write(USAGE);
@@ -17,14 +38,26 @@ async function main(): Promise<number> {
     case "error":
       process.stderr.write(`helmet: ${invocation.message}\n`);
       return 2;
+    case "init": {
+      const token = await tokenForInit();
+      if (!token || /\s/.test(token)) {
+        process.stderr.write("helmet: no token given: set HELMET_SESSION_TOKEN or paste it on stdin\n");
+        return 2;
+      }
+      writeConfig(path, { api_url: invocation.options.apiUrl, token });
+      process.stderr.write(
+        `helmet: saved the API URL ${invocation.options.apiUrl} and your token to ${path}\n`,
+      );
+      return 0;
+    }
     case "connect": {
       const log = stderrLogger(invocation.options.logLevel);
       const { runConnect } = await import("./connect.ts");
-      return runConnect(invocation.url, { token: process.env.HELMET_SESSION_TOKEN || null }, log);
+      return runConnect(invocation.url, { token: env.HELMET_SESSION_TOKEN || null }, log);
     }
     case "serve": {
       const log = stderrLogger(invocation.options.logLevel);
-      if (process.env.HELMET_SESSION_TOKEN) {
+      if (env.HELMET_SESSION_TOKEN) {
         process.stderr.write(
           "helmet: HELMET_SESSION_TOKEN is set, but this version of helmet cannot connect to the gateway yet; " +
             "unset it to serve without monitoring or policies.\n",
@@ -46,7 +79,7 @@ async function main(): Promise<number> {
       const log = stderrLogger(invocation.options.logLevel);
       const { logFile, passEnv, metricsIntervalMs, apiUrl, serverName, onGatewayError } = invocation.options;
       const { runProxy } = await import("./proxy.ts");
-      const token = process.env.HELMET_SESSION_TOKEN;
+      const token = env.HELMET_SESSION_TOKEN;
       if (!token) {
         log.info(
           "HELMET_SESSION_TOKEN is not set: monitoring and policies are off; the server runs as it is.",

@@ -16,6 +16,8 @@ Usage:
                                              one server process per session
     --port N (8080)  --host ADDR (127.0.0.1)  --idle-timeout DURATION (10m)  --allow-origin ORIGIN (repeatable)
     HELMET_SERVE_TOKEN: when set, every request must carry it as a bearer token
+  helmet init [--api-url URL]                save the API URL and the token (HELMET_SESSION_TOKEN, or pasted
+                                             on stdin) to the config file, so later runs need no variables
   helmet --help | --version
 
 Flags (each also read from the variable shown; a flag wins over its variable):
@@ -70,10 +72,8 @@ export type Invocation =
   | { kind: "proxy"; options: BridgeOptions; command: string[] }
   | { kind: "connect"; options: BridgeOptions; url: URL }
   | { kind: "serve"; options: BridgeOptions; serve: ServeFlags; command: string[] }
+  | { kind: "init"; options: BridgeOptions }
   | { kind: "error"; message: string };
-
-/** Subcommands the issue names that are not built yet: refused clearly rather than run as a server command. */
-const NOT_YET = new Set(["init"]);
 
 const serveSchema = z.object({
   port: z.coerce
@@ -147,12 +147,8 @@ export function parseInvocation(
   env: Readonly<Record<string, string | undefined>>,
 ): Invocation {
   const args = [...argv];
-  const subcommand =
-    args[0] === "connect" || args[0] === "proxy" || args[0] === "serve" ? args.shift() : undefined;
+  const subcommand = ["connect", "proxy", "serve", "init"].includes(args[0] ?? "") ? args.shift() : undefined;
   const serveGiven = new Map<string, string[]>();
-  if (args[0] !== undefined && NOT_YET.has(args[0])) {
-    return { kind: "error", message: `helmet ${args[0]} is not available in this version yet` };
-  }
   const given = new Map<OptionKey, string[]>();
   let i = 0;
   for (; i < args.length; i += 1) {
@@ -190,6 +186,8 @@ export function parseInvocation(
   const command = args.slice(i);
   if (subcommand === "connect") {
     if (command.length !== 1) return { kind: "error", message: "usage: helmet connect [flags] <url>" };
+  } else if (subcommand === "init") {
+    if (command.length !== 0) return { kind: "error", message: "usage: helmet init [--api-url URL]" };
   } else if (command.length === 0) {
     return { kind: "error", message: "no MCP server command given: helmet [flags] <command> [args...]" };
   }
@@ -224,6 +222,7 @@ export function parseInvocation(
     const problems = parsed.error.issues.map((issue) => `${flagOf(issue.path[0] ?? "")} ${issue.message}`);
     return { kind: "error", message: problems.join("; ") };
   }
+  if (subcommand === "init") return { kind: "init", options: parsed.data };
   if (subcommand === "serve") {
     const idle = serveGiven.get("--idle-timeout")?.at(-1);
     const serve = serveSchema.safeParse({

@@ -26,3 +26,11 @@ export function helmetNode(): string {
   }
   return node;
 }
+
+/**
+ * The environment the CLI runs with in tests: PATH, and a config file that does not exist, so a developer's own
+ * `helmet init` never changes what a test sees.
+ */
+export function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? "", HELMET_CONFIG: "/nonexistent/helmet/config.json", ...extra };
+}

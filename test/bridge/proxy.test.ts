@@ -1,7 +1,7 @@
 // Proxy mode end to end: the official SDK client spawns `helmet <server command>` (the built CLI, on Node 20 when
 // the machine has it) and talks to real stdio servers through it.
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { HELMET_CLI, helmetNode } from "./cli-path.ts";
+import { cliEnv, HELMET_CLI, helmetNode } from "./cli-path.ts";
 
 const run = promisify(execFile);
 const EVERYTHING = fileURLToPath(
@@ -27,7 +27,7 @@ async function connect(server: string[], flags: string[] = [], env: Record<strin
   const transport = new StdioClientTransport({
     command: helmetNode(),
     args: [HELMET_CLI, ...flags, ...server],
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: cliEnv(env),
     stderr: "pipe",
   });
   let stderr = "";
@@ -44,7 +44,7 @@ async function connect(server: string[], flags: string[] = [], env: Record<strin
 async function helmet(args: string[], env: Record<string, string> = {}, input?: string) {
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(helmetNode(), [HELMET_CLI, ...args], {
-      env: { PATH: process.env.PATH ?? "", ...env },
+      env: cliEnv(env),
       stdio: ["pipe", "pipe", "pipe"],
     });
     // Bytes are decoded once at the end: a character split across chunks stays whole.
@@ -170,7 +170,7 @@ describe("helmet <command>: proxy mode", () => {
         "-c",
         `${process.execPath} -e "console.error('PID=' + process.pid); setInterval(() => {}, 1000)"`,
       ],
-      { env: { PATH: process.env.PATH ?? "" }, stdio: ["pipe", "pipe", "pipe"] },
+      { env: cliEnv(), stdio: ["pipe", "pipe", "pipe"] },
     );
     let stderr = "";
     const grandchild = await new Promise<number>((resolve) => {
@@ -192,6 +192,49 @@ describe("helmet <command>: proxy mode", () => {
       }
     };
     await vi.waitFor(() => expect(alive()).toBe(false), { timeout: 3_000, interval: 50 });
+  });
+});
+
+describe("helmet init", () => {
+  it("saves the API URL and token (0600), which later runs use when no variable says otherwise", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "helmet-config-"));
+    const config = join(dir, "helmet", "config.json");
+    const saved = await helmet(
+      ["init", "--api-url", "http://127.0.0.1:9"],
+      { HELMET_CONFIG: config },
+      "tok-123\n",
+    );
+    expect(saved.status).toBe(0);
+    expect(JSON.parse(readFileSync(config, "utf8"))).toEqual({
+      api_url: "http://127.0.0.1:9",
+      token: "tok-123",
+    });
+    expect(statSync(config).mode & 0o777).toBe(0o600);
+    const cache = join(dir, "cache");
+    const run = await helmet(["--on-gateway-error", "open", process.execPath, "-e", "0"], {
+      HELMET_CONFIG: config,
+      HELMET_CACHE_DIR: cache,
+    });
+    expect(run.stderr).toContain("http://127.0.0.1:9 is unreachable");
+    // A variable wins over the file.
+    const overridden = await helmet([process.execPath, "-e", "0"], {
+      HELMET_CONFIG: config,
+      HELMET_CACHE_DIR: cache,
+      HELMET_API_URL: "http://127.0.0.1:7",
+    });
+    expect(overridden.stderr).toContain("http://127.0.0.1:7 is unreachable");
+  });
+
+  it("refuses to save no token, and stops on a config file it cannot read", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "helmet-config-"));
+    const config = join(dir, "config.json");
+    const empty = await helmet(["init"], { HELMET_CONFIG: config }, "");
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toContain("no token given");
+    writeFileSync(config, "{ not json");
+    const broken = await helmet([process.execPath, "-e", "0"], { HELMET_CONFIG: config });
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toContain("is not valid JSON");
   });
 });
 

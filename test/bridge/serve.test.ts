@@ -8,7 +8,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { HELMET_CLI, helmetNode } from "./cli-path.ts";
+import { cliEnv, HELMET_CLI, helmetNode } from "./cli-path.ts";
 
 const EVERYTHING = fileURLToPath(
   new URL("../../node_modules/@modelcontextprotocol/server-everything/dist/index.js", import.meta.url),
@@ -26,7 +26,7 @@ async function serve(flags: string[] = [], env: Record<string, string> = {}): Pr
   const child: ChildProcessWithoutNullStreams = spawn(
     helmetNode(),
     [HELMET_CLI, "serve", "--port", "0", ...flags, process.execPath, EVERYTHING, "stdio"],
-    { env: { PATH: process.env.PATH ?? "", ...env } },
+    { env: cliEnv(env) },
   );
   let stderr = "";
   const port = await new Promise<number>((resolve, reject) => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { HELMET_CLI, helmetNode } from "../bridge/cli-path.ts";
+import { cliEnv, HELMET_CLI, helmetNode } from "../bridge/cli-path.ts";
 import { signToken } from "../support/local-stack.ts";
 
 const gatewayUrl = inject("gatewayUrl");
@@ -86,7 +86,7 @@ async function helmetClient(apiUrl: string, cacheDir: string) {
   const transport = new StdioClientTransport({
     command: helmetNode(),
     args: [HELMET_CLI, "--api-url", apiUrl, "--server-name", SERVER, process.execPath, EVERYTHING, "stdio"],
-    env: { PATH: process.env.PATH ?? "", HELMET_SESSION_TOKEN: member, HELMET_CACHE_DIR: cacheDir },
+    env: cliEnv({ HELMET_SESSION_TOKEN: member, HELMET_CACHE_DIR: cacheDir }),
     stderr: "pipe",
   });
   let stderr = "";

@@ -6,7 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { HELMET_CLI, helmetNode } from "../bridge/cli-path.ts";
+import { cliEnv, HELMET_CLI, helmetNode } from "../bridge/cli-path.ts";
 import { signToken } from "../support/local-stack.ts";
 
 const gatewayUrl = inject("gatewayUrl");
@@ -36,7 +36,7 @@ async function connectThroughHelmet(url: string, env: Record<string, string>) {
   const transport = new StdioClientTransport({
     command: helmetNode(),
     args: [HELMET_CLI, "connect", url],
-    env: { PATH: process.env.PATH ?? "", ...env },
+    env: cliEnv(env),
     stderr: "pipe",
   });
   let stderr = "";
@@ -96,7 +96,7 @@ describe("helmet connect", () => {
       helmetNode(),
       [HELMET_CLI, "serve", "--port", "0", process.execPath, EVERYTHING, "stdio"],
       {
-        env: { PATH: process.env.PATH ?? "" },
+        env: cliEnv(),
       },
     );
     try {
