@@ -4,11 +4,13 @@
 // replayed when the gateway is back, in this run or the next; event ids make that exactly once.
 import { hostname, platform, arch as processorArch } from "node:os";
 import {
+  errorResponse,
   idKey,
   isRequest,
   type JsonRpcMessage,
   type JsonRpcRequest,
   parseMessage,
+  type RequestId,
 } from "../../src/core/jsonrpc.ts";
 import { logExcerpt } from "../../src/core/log-excerpt.ts";
 import { clientInfoOf, messageTarget, progressTokenOf } from "../../src/core/mcp.ts";
@@ -19,10 +21,12 @@ import {
   isFilteredListing,
   isVisible,
   judgeRequests,
+  POLICY_DENIED,
 } from "../../src/core/policy/enforcement.ts";
 import type { Decision, PolicySubject } from "../../src/core/policy/engine.ts";
 import { PolicySet } from "../../src/core/policy/engine.ts";
 import { policySchema } from "../../src/core/policy/policy-schema.ts";
+import { judgeServerMessage } from "../../src/core/policy/server-messages.ts";
 import { redactMessage } from "../../src/core/redact-message.ts";
 import { GatewayClient, GatewayFailure } from "./gateway-client.ts";
 import type { Logger } from "./log.ts";
@@ -53,6 +57,13 @@ interface IngestEvent {
   redactions: Array<{ detector: string; path: string }> | null;
   params_excerpt: string | null;
   result_excerpt: string | null;
+}
+
+/** What becomes of a server's message: `forward` it to the client (possibly rewritten), and what to answer it with. */
+export interface ServerOutcome {
+  forward: JsonRpcMessage | null;
+  /** Messages for the server: the errors that decline the server requests a policy withheld. */
+  toServer: unknown[];
 }
 
 /** What becomes of a message: `forward` it (possibly rewritten), and/or `reply` to its sender. */
@@ -203,55 +214,94 @@ export class Monitor {
     return { forward, reply: null };
   }
 
-  /** A message from the server: listings filtered for the caller, redacted where the request was, recorded. */
-  fromServer(message: JsonRpcMessage, bytes: number): JsonRpcMessage {
+  /**
+   * A message from the server: judged where a policy could act on it (a denied server request is withheld and
+   * declined to the server, a denied result replaced by a refusal), listings filtered for the caller, redacted
+   * where the request was, recorded.
+   */
+  fromServer(message: JsonRpcMessage, bytes: number): ServerOutcome {
     const now = Date.now();
+    const toServer: unknown[] = [];
+    const redactions: Array<{ detector: string; path: string }> = [];
+    const context =
+      this.#policies && this.#subject
+        ? {
+            policies: this.#policies,
+            server: this.#server,
+            subject: this.#subject,
+            decline: (id: RequestId, reason: string) =>
+              toServer.push(errorResponse(id, POLICY_DENIED, reason)),
+            noteRedactions: (found: readonly { detector: string; path: string }[]) =>
+              redactions.push(...found),
+          }
+        : null;
     if ("method" in message) {
+      const verdict =
+        context && context.policies.judgesServerMessages(this.#server, [])
+          ? judgeServerMessage(context, message, undefined)
+          : null;
+      const denied = verdict?.decision.action === "deny";
       const token = message.method === "notifications/progress" ? progressTokenOf(message.params) : null;
       const open =
-        token === null
+        token === null || denied
           ? undefined
           : [...this.#open.values()].find((o) => progressTokenOf(o.request.params) === token);
       if (open) {
         open.event.progress_count += 1;
         open.event.bytes_out += bytes;
       } else {
-        this.#push(this.#event(message, "server_to_client", now, { bytes_out: bytes }));
+        const event = this.#event(verdict?.record ?? message, "server_to_client", now, {
+          bytes_out: bytes,
+          ...decisionOf(verdict?.decision),
+        });
+        if (denied) event.status = "denied";
+        if (redactions.length > 0) event.redactions = redactions;
+        this.#push(event);
       }
-      return message;
+      return { forward: verdict ? verdict.forward : message, toServer };
     }
     const key = message.id === null ? null : idKey(message.id);
     const open = key === null ? undefined : this.#open.get(key);
     if (!open || key === null) {
       this.#push(this.#event(message, "server_to_client", now, { bytes_out: bytes }));
-      return message;
+      return { forward: message, toServer };
     }
     this.#open.delete(key);
     let out: JsonRpcMessage = message;
+    let record: JsonRpcMessage = message;
     const request = open.request;
-    if (this.#policies && this.#subject && isFilteredListing(request.method)) {
-      const policies = this.#policies;
-      const subject = this.#subject;
+    const event = open.event;
+    if (context && context.policies.judgesServerMessages(this.#server, [request])) {
+      const verdict = judgeServerMessage(context, message, request);
+      record = verdict.record;
+      out = verdict.forward ?? message;
+      if (verdict.decision.action !== "allow" || verdict.decision.observed.length > 0) {
+        Object.assign(event, decisionOf(verdict.decision));
+      }
+      if (verdict.decision.action === "deny") event.status = "denied";
+    }
+    if (context && isFilteredListing(request.method)) {
+      const { policies, subject } = context;
       out = filterListingMessage(out, request, (probe) => isVisible(policies, this.#server, subject, probe));
     }
     if (open.redact) {
       const redacted = redactMessage(out);
       out = redacted.message;
-      if (redacted.redactions.length > 0)
-        open.event.redactions = [...(open.event.redactions ?? []), ...redacted.redactions];
+      record = redacted.message;
+      redactions.push(...redacted.redactions);
     }
-    const event = open.event;
+    if (redactions.length > 0) event.redactions = [...(event.redactions ?? []), ...redactions];
     event.latency_ms = Math.max(0, now - open.startedAt);
     event.bytes_out += bytes;
-    if ("error" in out) {
-      event.status = "error";
-      event.error_code = out.error.code;
-      event.result_excerpt = logExcerpt(out.error);
-    } else if ("result" in out) {
-      event.result_excerpt = logExcerpt(out.result);
+    if ("error" in record) {
+      if (event.status !== "denied") event.status = "error";
+      event.error_code = record.error.code;
+      event.result_excerpt = logExcerpt(record.error);
+    } else if ("result" in record) {
+      event.result_excerpt = logExcerpt(record.result);
     }
     this.#push(event);
-    return out;
+    return { forward: out, toServer };
   }
 
   /** Ships what is left (or spools it), ends the session. */

@@ -156,8 +156,11 @@ export function runProxy(
       return null;
     }
     if (direction === "server_to_client") {
-      const out = monitor.fromServer(parsed, bytes);
-      return out === parsed ? line : JSON.stringify(out);
+      const outcome = monitor.fromServer(parsed, bytes);
+      // A server request a policy withheld from the client is declined to the server here.
+      for (const reply of outcome.toServer) child.stdin?.write(`${JSON.stringify(reply)}\n`);
+      if (outcome.forward === null) return null;
+      return outcome.forward === parsed ? line : JSON.stringify(outcome.forward);
     }
     const outcome = monitor.fromClient(parsed, bytes);
     if (outcome.reply !== null && outcome.reply !== undefined)

@@ -1,8 +1,8 @@
-// Judges what a server sends the client: the requests and notifications it initiates (sampling, elicitation,
-// roots, logging) as direction `server_request`, and the results of the client's requests as direction `result`.
-// It runs only when some policy could act on them (PolicySet.judgesServerMessages). A denied server request never
-// reaches the client and is declined upstream, so the server does not wait for an answer that will not come; a
-// denied notification is dropped; a denied result is replaced by a refusal, as a denied request would have been.
+// The gateway's judge for what a server sends in one exchange (the core's judgeServerMessage), for its caller, with
+// the exchange's requests as the results' context. A response that answers none of them (a result replayed on a
+// resumed GET stream, or one under an id the client never used) cannot be judged with its request, nor filtered,
+// nor checked against tool pins: it is refused. Runs only when some policy could act on the exchange's server
+// messages (PolicySet.judgesServerMessages) or when nothing may pass unjudged (GET streams of policed servers).
 import type { Identity } from "../auth/identity.ts";
 import type { Redaction } from "../core/detectors/detect.ts";
 import {
@@ -13,22 +13,13 @@ import {
   type JsonRpcRequest,
   type RequestId,
 } from "../core/jsonrpc.ts";
-import { POLICY_DENIED, refusal } from "../core/policy/enforcement.ts";
+import { POLICY_DENIED } from "../core/policy/enforcement.ts";
 import type { Decision, PolicySet } from "../core/policy/engine.ts";
-import { redactMessage } from "../core/redact-message.ts";
+import { judgeServerMessage, type ServerVerdict } from "../core/policy/server-messages.ts";
 import { policySubject } from "./policy-enforcement.ts";
-
-export interface ServerVerdict {
-  /** What the client gets: the message, a redacted copy, a refusal in its place, or null (withheld). */
-  forward: JsonRpcMessage | null;
-  /** What the log records: what the server sent (or its redacted copy). */
-  record: JsonRpcMessage;
-  decision: Decision;
-}
 
 export type ServerJudge = (message: JsonRpcMessage) => ServerVerdict;
 
-const DEFAULT_REASON = "Denied by policy.";
 const UNMATCHED_REASON =
   "The server sent a response the gateway cannot tie to a request of this exchange, so it cannot check it " +
   "against the server's policies; retry the request.";
@@ -52,35 +43,22 @@ export function serverJudge(options: {
   decline: (id: RequestId, reason: string) => void;
   noteRedactions: (redactions: readonly Redaction[]) => void;
 }): ServerJudge {
-  const { policies, server, decline, noteRedactions } = options;
-  const subject = policySubject(options.identity);
+  const context = {
+    policies: options.policies,
+    server: options.server,
+    subject: policySubject(options.identity),
+    decline: options.decline,
+    noteRedactions: options.noteRedactions,
+  };
   const answered = new Map<string, JsonRpcRequest>();
   for (const message of options.requests) if (isRequest(message)) answered.set(idKey(message.id), message);
 
-  const redacted = (message: JsonRpcMessage, decision: Decision): ServerVerdict => {
-    const { message: copy, redactions } = redactMessage(message);
-    noteRedactions(redactions);
-    return { forward: copy, record: copy, decision };
-  };
-
   return (message) => {
-    if ("method" in message) {
-      const decision = policies.evaluate({ server, direction: "server_request", subject, message });
-      if (decision.action === "deny") {
-        if (isRequest(message)) decline(message.id, decision.reason ?? DEFAULT_REASON);
-        return { forward: null, record: message, decision };
-      }
-      return decision.action === "redact"
-        ? redacted(message, decision)
-        : { forward: message, record: message, decision };
-    }
+    if ("method" in message) return judgeServerMessage(context, message, undefined);
     // An error the server could not tie to a request (id null) carries no result; it passes as it is.
     if (message.id === null) return { forward: message, record: message, decision: UNJUDGED };
     const request = answered.get(idKey(message.id));
     if (!request) {
-      // A response to no request of this exchange (a result replayed on a resumed GET stream, or one sent under an
-      // id the client never used) cannot be judged with its request, nor filtered, nor checked against tool
-      // pins: fail closed, with an error the client can act on.
       const decision: Decision = { ...UNJUDGED, action: "deny", reason: UNMATCHED_REASON };
       return {
         forward: errorResponse(message.id, POLICY_DENIED, UNMATCHED_REASON),
@@ -88,17 +66,6 @@ export function serverJudge(options: {
         decision,
       };
     }
-    const decision = policies.evaluate({ server, direction: "result", subject, message, request });
-    if (decision.action === "deny") {
-      const reason = decision.reason ?? DEFAULT_REASON;
-      return {
-        forward: refusal(request, reason, decision.rule) as JsonRpcMessage,
-        record: message,
-        decision,
-      };
-    }
-    return decision.action === "redact"
-      ? redacted(message, decision)
-      : { forward: message, record: message, decision };
+    return judgeServerMessage(context, message, request);
   };
 }

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { cliEnv, HELMET_CLI, helmetNode } from "../bridge/cli-path.ts";
 import { signToken } from "../support/local-stack.ts";
@@ -82,7 +83,7 @@ async function adminPost(path: string, body: unknown) {
   expect(response.status, await response.clone().text()).toBe(201);
 }
 
-async function helmetClient(apiUrl: string, cacheDir: string) {
+async function helmetClient(apiUrl: string, cacheDir: string, onSampling?: () => void) {
   const transport = new StdioClientTransport({
     command: helmetNode(),
     args: [HELMET_CLI, "--api-url", apiUrl, "--server-name", SERVER, process.execPath, EVERYTHING, "stdio"],
@@ -93,7 +94,16 @@ async function helmetClient(apiUrl: string, cacheDir: string) {
   transport.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const client = new Client({ name: "bridge-e2e", version: "1.0.0" });
+  const client = new Client(
+    { name: "bridge-e2e", version: "1.0.0" },
+    onSampling ? { capabilities: { sampling: {} } } : undefined,
+  );
+  if (onSampling) {
+    client.setRequestHandler(CreateMessageRequestSchema, async () => {
+      onSampling();
+      return { role: "assistant", content: { type: "text", text: "forty-two" }, model: "e2e" };
+    });
+  }
   await client.connect(transport).catch((error) => {
     throw new Error(`${error}; helmet said: ${stderr}`);
   });
@@ -130,6 +140,13 @@ beforeAll(async () => {
     match: { tool: "get-sum" },
     action: "deny",
     reason: "No arithmetic here",
+  });
+  await adminPost("/api/v1/policies", {
+    name: "no-sampling-locally",
+    servers: SERVER,
+    match: { method: "sampling/createMessage", direction: "server_request" },
+    action: "deny",
+    reason: "Servers may not use the client's model here",
   });
 });
 
@@ -200,6 +217,29 @@ describe("helmet with HELMET_SESSION_TOKEN", () => {
         expect(new Set(echoes.map((event) => event.id)).size).toBe(7);
       },
       { timeout: 15_000, interval: 300 },
+    );
+  });
+
+  it("judges what the server sends too: a denied sampling request never reaches the client, and the server hears why", async () => {
+    let sampled = 0;
+    const { client } = await helmetClient(relay.url, cacheDir, () => {
+      sampled += 1;
+    });
+    const result = await client
+      .callTool({ name: "trigger-sampling-request", arguments: { prompt: "six times seven" } })
+      .then(
+        (value) => JSON.stringify(value),
+        (error: unknown) => String(error),
+      );
+    await client.close();
+    expect(sampled).toBe(0);
+    expect(result).toContain("Servers may not use the client's model here");
+    await vi.waitFor(
+      async () => {
+        const denied = await bridgeEvents("sampling/createMessage");
+        expect(denied).toEqual([expect.objectContaining({ status: "denied", rule: "no-sampling-locally" })]);
+      },
+      { timeout: 10_000, interval: 300 },
     );
   });
 });
