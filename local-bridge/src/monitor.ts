@@ -30,6 +30,7 @@ import { judgeServerMessage } from "../../src/core/policy/server-messages.ts";
 import { redactMessage } from "../../src/core/redact-message.ts";
 import { GatewayClient, GatewayFailure } from "./gateway-client.ts";
 import type { Logger } from "./log.ts";
+import type { MetricsSnapshot } from "./metrics.ts";
 import { VERSION } from "./options.ts";
 import { cacheRoot, Spool, type SpoolEntry, StateDir } from "./state-dir.ts";
 
@@ -101,6 +102,7 @@ export class Monitor {
     { event: IngestEvent; request: JsonRpcRequest; startedAt: number; redact: boolean }
   >();
   #queue: IngestEvent[] = [];
+  #totals = { calls: 0, errors: 0, bytes_in: 0, bytes_out: 0 };
   #registered = false;
   #spooling = false;
   #timer: NodeJS.Timeout;
@@ -304,6 +306,35 @@ export class Monitor {
     return { forward: out, toServer };
   }
 
+  /**
+   * Sends an interval's metrics (see metrics.ts) with the session's running totals; they become the session's
+   * latest metrics at the gateway. Before the session is registered there is nothing to file them under.
+   */
+  reportMetrics(interval: MetricsSnapshot): void {
+    if (!this.#registered) return;
+    this.#totals.calls += interval.calls;
+    this.#totals.errors += interval.errors;
+    this.#totals.bytes_in += interval.bytesIn;
+    this.#totals.bytes_out += interval.bytesOut;
+    const body = {
+      at: Date.now(),
+      totals: { ...this.#totals },
+      interval: {
+        ms: Math.round(interval.intervalMs),
+        calls: interval.calls,
+        errors: interval.errors,
+        p50_ms: interval.p50Ms,
+        p95_ms: interval.p95Ms,
+        p99_ms: interval.p99Ms,
+        bytes_in: interval.bytesIn,
+        bytes_out: interval.bytesOut,
+      },
+    };
+    this.#flushing = this.#flushing.then(() =>
+      this.#send({ kind: "metrics", sessionId: this.#sessionId, body }),
+    );
+  }
+
   /** Ships what is left (or spools it), ends the session. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
@@ -419,6 +450,8 @@ export class Monitor {
         return this.#client.post(`api/v1/ingest/sessions/${entry.sessionId}/end`, {
           ended_at: entry.endedAt,
         });
+      case "metrics":
+        return this.#client.post(`api/v1/ingest/sessions/${entry.sessionId}/metrics`, entry.body);
     }
   }
 

@@ -120,8 +120,9 @@ export function runProxy(
   /** Logs the interval's figures, when anything passed. */
   const reportMetrics = () => {
     const snapshot = metrics.snapshot();
-    if (snapshot.calls > 0 || snapshot.bytesIn > 0 || snapshot.bytesOut > 0)
-      log.info(formatMetrics(snapshot));
+    if (snapshot.calls === 0 && snapshot.bytesIn === 0 && snapshot.bytesOut === 0) return;
+    log.info(formatMetrics(snapshot));
+    options.monitor?.reportMetrics(snapshot);
   };
 
   /** A line is relayed when it is JSON; anything else on a protocol stream is logged and dropped. */

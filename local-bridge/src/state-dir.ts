@@ -80,7 +80,8 @@ function isAlive(pid: number): boolean {
 export type SpoolEntry =
   | { kind: "session"; body: Record<string, unknown> }
   | { kind: "events"; sessionId: string; events: unknown[] }
-  | { kind: "end"; sessionId: string; endedAt: number };
+  | { kind: "end"; sessionId: string; endedAt: number }
+  | { kind: "metrics"; sessionId: string; body: Record<string, unknown> };
 
 /**
  * Entries that could not be shipped, appended to a file of this process's own. Replaying claims whole files

@@ -76,6 +76,8 @@ export const sessions = sqliteTable(
     source: text("source").notNull().default("gateway"),
     /** For a bridge session: JSON of the machine it runs on (host, os, arch, node and helmet versions). */
     machine: text("machine"),
+    /** For a bridge session: JSON of its latest metrics (totals, and the last interval's latency percentiles). */
+    metrics: text("metrics"),
     serverId: text("server_id").notNull(),
     server: text("server").notNull(),
     subject: text("subject").notNull(),

@@ -88,6 +88,26 @@ const EventBatch = z
 
 const SessionParam = z.object({ id: Uuid.openapi({ param: { name: "id", in: "path" } }) });
 
+const count = z.number().int().min(0);
+const millis = z.number().min(0).nullable();
+
+const Metrics = z
+  .strictObject({
+    at: z.number().int().min(0),
+    totals: z.strictObject({ calls: count, errors: count, bytes_in: count, bytes_out: count }),
+    interval: z.strictObject({
+      ms: z.number().min(0),
+      calls: count,
+      errors: count,
+      p50_ms: millis,
+      p95_ms: millis,
+      p99_ms: millis,
+      bytes_in: count,
+      bytes_out: count,
+    }),
+  })
+  .openapi("BridgeMetrics");
+
 const redacted = (excerpt: string | null) => (excerpt === null ? null : redactText(excerpt).text);
 
 /** The caller's own bridge session, or 404. */
@@ -140,6 +160,7 @@ ingestApi.openapi(
       team,
       source: "bridge",
       machine: JSON.stringify(input.machine),
+      metrics: null,
       // A bridge may wrap a server the gateway has never registered; it is still filed under its name.
       serverId: server?.id ?? `bridge:${input.server}`,
       server: input.server,
@@ -190,6 +211,37 @@ ingestApi.openapi(
       .update(sessions)
       .set({ endedAt, lastSeenAt: sql`max(${sessions.lastSeenAt}, ${endedAt})` })
       .where(and(eq(sessions.id, id), eq(sessions.team, team)));
+    return c.body(null, 204);
+  },
+);
+
+ingestApi.openapi(
+  createRoute({
+    method: "post",
+    path: "/sessions/{id}/metrics",
+    middleware: [requireRole("member")] as const,
+    request: {
+      params: SessionParam,
+      body: { required: true, content: { "application/json": { schema: Metrics } } },
+    },
+    responses: { 204: { description: "Stored as the session's latest metrics." } },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const metrics = c.req.valid("json");
+    const { team, subject } = c.get("identity");
+    const session = await ownSession(c.env, team, subject, id);
+    // Replayed from a spool, an older report may arrive after a newer one: the newest wins.
+    const stored = session.metrics ? (JSON.parse(session.metrics) as { at?: number }) : null;
+    if (!stored || (stored.at ?? 0) <= metrics.at) {
+      await database(c.env)
+        .update(sessions)
+        .set({
+          metrics: JSON.stringify(metrics),
+          lastSeenAt: sql`max(${sessions.lastSeenAt}, ${metrics.at})`,
+        })
+        .where(and(eq(sessions.id, id), eq(sessions.team, team)));
+    }
     return c.body(null, 204);
   },
 );

@@ -67,6 +67,7 @@ export function startSessionStatement(d1: D1Database, start: SessionStart): D1Pr
   const row: SessionRow = {
     source: "gateway",
     machine: null,
+    metrics: null,
     ...start,
     upstreamSessionId: null,
     lastSeenAt: start.startedAt,

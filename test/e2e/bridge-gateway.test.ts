@@ -86,7 +86,18 @@ async function adminPost(path: string, body: unknown) {
 async function helmetClient(apiUrl: string, cacheDir: string, onSampling?: () => void) {
   const transport = new StdioClientTransport({
     command: helmetNode(),
-    args: [HELMET_CLI, "--api-url", apiUrl, "--server-name", SERVER, process.execPath, EVERYTHING, "stdio"],
+    args: [
+      HELMET_CLI,
+      "--api-url",
+      apiUrl,
+      "--server-name",
+      SERVER,
+      "--metrics-interval",
+      "1s",
+      process.execPath,
+      EVERYTHING,
+      "stdio",
+    ],
     env: cliEnv({ HELMET_SESSION_TOKEN: member, HELMET_CACHE_DIR: cacheDir }),
     stderr: "pipe",
   });
@@ -196,6 +207,9 @@ describe("helmet with HELMET_SESSION_TOKEN", () => {
     ]);
     expect(new Set(calls.map((event) => event.session_id)).size).toBe(1);
     expect(stderr()).toContain("replayed");
+    // Metrics went to the gateway too (spooled with the events while it was down), and none was refused.
+    expect(stderr()).toContain("metrics (");
+    expect(stderr()).not.toContain("refused");
   });
 
   it("enforces the cached policies when the gateway is down at start, and ships the run's events on the next", async () => {

@@ -131,6 +131,41 @@ describe("/api/v1/ingest", () => {
     expect(await logsOf(id)).toEqual([]);
   });
 
+  it("keeps a session's latest metrics, newest first even when an older report arrives late", async () => {
+    const id = crypto.randomUUID();
+    await api("POST", "/api/v1/ingest/sessions", member, session(id));
+    const report = (at: number, calls: number) => ({
+      at,
+      totals: { calls, errors: 1, bytes_in: 100, bytes_out: 900 },
+      interval: {
+        ms: 30_000,
+        calls,
+        errors: 1,
+        p50_ms: 2.5,
+        p95_ms: 9,
+        p99_ms: 12,
+        bytes_in: 100,
+        bytes_out: 900,
+      },
+    });
+    const now = Date.now();
+    expect((await api("POST", `/api/v1/ingest/sessions/${id}/metrics`, member, report(now, 7))).status).toBe(
+      204,
+    );
+    expect(
+      (await api("POST", `/api/v1/ingest/sessions/${id}/metrics`, member, report(now - 60_000, 3))).status,
+    ).toBe(204);
+    const row = await env.DB.prepare("SELECT metrics FROM sessions WHERE id = ?")
+      .bind(id)
+      .first<{ metrics: string }>();
+    expect(JSON.parse(row?.metrics ?? "{}")).toMatchObject({ at: now, totals: { calls: 7 } });
+    const bad = await api("POST", `/api/v1/ingest/sessions/${id}/metrics`, member, { at: now, totals: {} });
+    expect(bad.status).toBe(400);
+    expect((await api("POST", `/api/v1/ingest/sessions/${id}/metrics`, other, report(now, 1))).status).toBe(
+      404,
+    );
+  });
+
   it("ends a session", async () => {
     const id = crypto.randomUUID();
     await api("POST", "/api/v1/ingest/sessions", member, session(id));
