@@ -98,6 +98,10 @@ async function main(): Promise<number> {
         { logFile, passEnv, metricsIntervalMs, monitor },
         log,
       );
+      // Shipping what is left takes a few seconds at most; a signal meanwhile must not lose it.
+      const hold = () => log.info("finishing: shipping or spooling the last events first");
+      process.on("SIGTERM", hold);
+      process.on("SIGINT", hold);
       await monitor.close();
       return status;
     }

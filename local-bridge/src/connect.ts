@@ -10,6 +10,9 @@ import { LineSplitter } from "../../src/core/line-framing.ts";
 import type { Logger } from "./log.ts";
 import { MAX_MESSAGE_BYTES } from "./proxy.ts";
 
+/** How long answers to requests still in flight are awaited once the client has closed stdin. */
+const ANSWER_GRACE_MS = 10_000;
+
 /** JSON-RPC code for a request the bridge could not deliver (outside the spec's reserved range). */
 const NOT_DELIVERED = -31002;
 
@@ -41,6 +44,9 @@ export function runConnect(
   };
   /** Initialize requests in flight: their answer says which protocol version later requests must name. */
   const initializing = new Set<string>();
+  /** Requests sent and not yet answered: at the end of input, their answers are still awaited (a while). */
+  const pending = new Set<string>();
+  let settleDrained: () => void = () => {};
 
   return new Promise<number>((resolve) => {
     let settled = false;
@@ -52,7 +58,10 @@ export function runConnect(
     };
 
     transport.onmessage = (message: JSONRPCMessage) => {
-      const { id, result } = message as Message;
+      const { id, result, method } = message as Message;
+      if (id !== undefined && method === undefined && pending.delete(String(id)) && pending.size === 0) {
+        settleDrained();
+      }
       if (id !== undefined && initializing.delete(String(id))) {
         const version = (result as { protocolVersion?: unknown } | undefined)?.protocolVersion;
         if (typeof version === "string") transport.setProtocolVersion(version);
@@ -66,6 +75,10 @@ export function runConnect(
 
     const deliver = (message: Message) => {
       if (message.method === "initialize" && message.id !== undefined) initializing.add(String(message.id));
+      const isRequest =
+        typeof message.method === "string" &&
+        (typeof message.id === "string" || typeof message.id === "number");
+      if (isRequest) pending.add(String(message.id));
       transport.send(message as JSONRPCMessage).catch((error: unknown) => {
         const reason = redactText(error instanceof Error ? error.message : String(error)).text;
         log.info(
@@ -76,6 +89,8 @@ export function runConnect(
           typeof message.method === "string" &&
           (typeof message.id === "string" || typeof message.id === "number")
         ) {
+          pending.delete(String(message.id));
+          if (pending.size === 0) settleDrained();
           write({
             jsonrpc: "2.0",
             id: message.id,
@@ -107,8 +122,15 @@ export function runConnect(
       .start()
       .then(() => {
         io.input.on("data", (chunk: Buffer) => splitter.push(chunk));
-        io.input.on("end", () => {
+        io.input.on("end", async () => {
           splitter.end();
+          // Answers to what the client sent last still go out, for up to ANSWER_GRACE_MS.
+          if (pending.size > 0) {
+            const drained = new Promise<void>((resolve) => {
+              settleDrained = resolve;
+            });
+            await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, ANSWER_GRACE_MS))]);
+          }
           // The client is gone: end the session on the server (when it lets us), then the connection.
           transport
             .terminateSession()

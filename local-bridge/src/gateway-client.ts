@@ -1,9 +1,12 @@
 // The bridge's calls to the gateway's REST API, with the session token as bearer. A failure is either
-// `unavailable` (network, timeout, 5xx: worth retrying later, from the spool) or `refused` (4xx: retrying the same
-// request will not help; the message says why).
+// `unavailable` (worth retrying later, from the spool: network, timeout, 5xx, and the 4xx that pass: 401 and 403
+// while a token is being fixed, 408, 413, 429) or `refused` (400, 404, 409, 422: the same request will never be
+// accepted; the message says why).
 import * as z from "zod/mini";
 
 const TIMEOUT_MS = 10_000;
+/** Answers that mean the request itself is wrong and will not be accepted however often it is sent. */
+const PERMANENT = new Set([400, 404, 409, 422]);
 
 export class GatewayFailure extends Error {
   override name = "GatewayFailure";
@@ -36,6 +39,8 @@ export type PolicyBundle = z.infer<typeof bundleSchema>;
 export class GatewayClient {
   readonly #base: URL;
   readonly #token: string;
+  /** How long one call may take; shortened while Helmet shuts down, so the spool gets what is left in time. */
+  timeoutMs = TIMEOUT_MS;
 
   constructor(apiUrl: string, token: string) {
     this.#base = new URL(apiUrl.endsWith("/") ? apiUrl : `${apiUrl}/`);
@@ -62,7 +67,7 @@ export class GatewayClient {
           ...headers,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
       throw new GatewayFailure(
@@ -85,8 +90,8 @@ export class GatewayClient {
         // Not the gateway's error shape.
       }
       throw new GatewayFailure(
-        "refused",
-        `${this.origin} refused ${method} ${path} (${response.status}): ${reason}`,
+        PERMANENT.has(response.status) ? "refused" : "unavailable",
+        `${this.origin} answered ${response.status} to ${method} ${path}: ${reason}`,
       );
     }
     return response;

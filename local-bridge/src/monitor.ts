@@ -37,6 +37,13 @@ import { cacheRoot, Spool, type SpoolEntry, StateDir } from "./state-dir.ts";
 const FLUSH_EVERY_MS = 1_000;
 const FLUSH_AT_EVENTS = 100;
 const MAX_BATCH = 500;
+const MAX_BATCH_CHARS = 1_500_000;
+/** Shutdown may not wait on a gateway that does not answer: what is not delivered in this time is spooled. */
+const CLOSE_TIMEOUT_MS = 2_000;
+
+/** `text` cut to the ingest API's limit for its field. */
+const clip = (text: string | null, max: number) =>
+  text !== null && text.length > max ? text.slice(0, max) : text;
 
 /** An event as /api/v1/ingest takes it. */
 interface IngestEvent {
@@ -47,7 +54,7 @@ interface IngestEvent {
   method: string | null;
   target: string | null;
   request_id: string | null;
-  status: "ok" | "error" | "denied" | "incomplete";
+  status: "ok" | "error" | "denied" | "incomplete" | "cancelled";
   error_code: number | null;
   latency_ms: number | null;
   bytes_in: number;
@@ -102,6 +109,7 @@ export class Monitor {
     { event: IngestEvent; request: JsonRpcRequest; startedAt: number; redact: boolean }
   >();
   #queue: IngestEvent[] = [];
+  #droppedWhileSpooling = 0;
   #totals = { calls: 0, errors: 0, bytes_in: 0, bytes_out: 0 };
   #registered = false;
   #spooling = false;
@@ -122,9 +130,7 @@ export class Monitor {
     this.#server = server;
     this.#policies = policies;
     this.#subject = subject;
-    this.#timer = setInterval(() => {
-      this.#flushing = this.#flushing.then(() => this.#flush());
-    }, FLUSH_EVERY_MS).unref();
+    this.#timer = setInterval(() => this.#enqueue(() => this.#flush()), FLUSH_EVERY_MS).unref();
   }
 
   /**
@@ -133,7 +139,7 @@ export class Monitor {
    */
   static async start(options: MonitorOptions, log: Logger): Promise<Monitor | null> {
     const client = new GatewayClient(options.apiUrl, options.token);
-    const state = new StateDir(cacheRoot(process.env), options.apiUrl);
+    const state = new StateDir(cacheRoot(process.env), options.apiUrl, options.token);
     const cached = state.readBundle(options.server);
     let current = cached;
     try {
@@ -166,18 +172,26 @@ export class Monitor {
     let policies: PolicySet | null = null;
     let subject: PolicySubject | null = null;
     if (current) {
-      const documents = current.bundle.policies.flatMap((document) => {
-        const parsed = policySchema.safeParse(document);
-        if (parsed.success) return [parsed.data];
-        log.info(`ignoring an invalid policy in the bundle: ${parsed.error.issues[0]?.message ?? "invalid"}`);
-        return [];
-      });
-      policies = PolicySet.compile(documents, current.bundle.policy_default);
-      const { subject: sub, team, roles, claims } = current.identity;
-      subject = { sub, team, roles, claims };
+      // A policy this version cannot read (a newer gateway's, say) could be a deny: enforcing the rest would fail
+      // open, so a bundle with one is no bundle at all.
+      const parsed = current.bundle.policies.map((document) => policySchema.safeParse(document));
+      const invalid = parsed.find((result) => !result.success);
+      if (invalid && !invalid.success) {
+        const problem = `policy bundle ${current.bundle.version} holds a policy this helmet cannot read (${invalid.error.issues[0]?.message ?? "invalid"}); update helmet`;
+        if (options.onGatewayError === "closed") {
+          log.info(`${problem}; not starting (--on-gateway-error closed)`);
+          return null;
+        }
+        log.info(`${problem}; running WITHOUT policies (--on-gateway-error open)`);
+      } else {
+        const documents = parsed.flatMap((result) => (result.success ? [result.data] : []));
+        policies = PolicySet.compile(documents, current.bundle.policy_default);
+        const { subject: sub, team, roles, claims } = current.identity;
+        subject = { sub, team, roles, claims };
+      }
     }
     const monitor = new Monitor(client, state, log, options.server, policies, subject);
-    monitor.#flushing = monitor.#replaySpool();
+    monitor.#enqueue(() => monitor.#replaySpool());
     return monitor;
   }
 
@@ -210,9 +224,24 @@ export class Monitor {
       forward = redacted.message;
       event.redactions = redacted.redactions.length > 0 ? redacted.redactions : null;
     }
-    if (isRequest(message))
+    if (isRequest(message)) {
       this.#open.set(idKey(message.id), { event, request: message, startedAt: now, redact });
-    else this.#push(event);
+    } else {
+      // A cancelled request gets no answer (the spec says so): it is logged as cancelled now.
+      const cancelled =
+        "method" in message && message.method === "notifications/cancelled"
+          ? message.params?.requestId
+          : undefined;
+      const key = typeof cancelled === "string" || typeof cancelled === "number" ? idKey(cancelled) : null;
+      const open = key === null ? undefined : this.#open.get(key);
+      if (open && key !== null) {
+        this.#open.delete(key);
+        open.event.status = "cancelled";
+        open.event.latency_ms = Math.max(0, now - open.startedAt);
+        this.#push(open.event);
+      }
+      this.#push(event);
+    }
     return { forward, reply: null };
   }
 
@@ -330,14 +359,13 @@ export class Monitor {
         bytes_out: interval.bytesOut,
       },
     };
-    this.#flushing = this.#flushing.then(() =>
-      this.#send({ kind: "metrics", sessionId: this.#sessionId, body }),
-    );
+    this.#enqueue(() => this.#send({ kind: "metrics", sessionId: this.#sessionId, body }));
   }
 
   /** Ships what is left (or spools it), ends the session. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    this.#client.timeoutMs = CLOSE_TIMEOUT_MS;
     const now = Date.now();
     for (const open of this.#open.values()) {
       open.event.status = "incomplete";
@@ -345,9 +373,10 @@ export class Monitor {
       this.#queue.push(open.event);
     }
     this.#open.clear();
+    this.#enqueue(() => this.#flush());
+    if (this.#registered)
+      this.#enqueue(() => this.#send({ kind: "end", sessionId: this.#sessionId, endedAt: now }));
     await this.#flushing;
-    await this.#flush();
-    if (this.#registered) await this.#send({ kind: "end", sessionId: this.#sessionId, endedAt: now });
   }
 
   #register(params: Record<string, unknown> | undefined, at: number): void {
@@ -357,9 +386,9 @@ export class Monitor {
     const body = {
       id: this.#sessionId,
       server: this.#server,
-      client_name: client.name,
-      client_version: client.version,
-      protocol_version: client.protocolVersion,
+      client_name: clip(client.name, 256),
+      client_version: clip(client.version, 64),
+      protocol_version: clip(client.protocolVersion, 32),
       machine: {
         host: hostname(),
         os: platform(),
@@ -369,7 +398,7 @@ export class Monitor {
       },
       started_at: at,
     };
-    this.#flushing = this.#flushing.then(() => this.#send({ kind: "session", body }));
+    this.#enqueue(() => this.#send({ kind: "session", body }));
   }
 
   #event(
@@ -384,9 +413,9 @@ export class Monitor {
       ts: at,
       direction,
       kind: isCall ? ("id" in message ? "request" : "notification") : "response",
-      method: isCall ? message.method : null,
-      target: messageTarget(message),
-      request_id: "id" in message && message.id !== null ? String(message.id) : null,
+      method: clip(isCall ? message.method : null, 256),
+      target: clip(messageTarget(message), 2_048),
+      request_id: clip("id" in message && message.id !== null ? String(message.id) : null, 256),
       status: "ok",
       error_code: null,
       latency_ms: null,
@@ -403,8 +432,22 @@ export class Monitor {
   }
 
   #push(event: IngestEvent): void {
+    if (event.redactions) {
+      event.redactions = event.redactions
+        .slice(0, 100)
+        .map(({ detector, path }) => ({ detector: detector.slice(0, 64), path: path.slice(0, 512) }));
+    }
     this.#queue.push(event);
-    if (this.#queue.length >= FLUSH_AT_EVENTS) this.#flushing = this.#flushing.then(() => this.#flush());
+    if (this.#queue.length >= FLUSH_AT_EVENTS) this.#enqueue(() => this.#flush());
+  }
+
+  /** Runs `task` after the ones before it; a task that fails is logged, never left unhandled. */
+  #enqueue(task: () => Promise<void>): void {
+    this.#flushing = this.#flushing.then(task).catch((error: unknown) => {
+      this.#log.info(
+        `shipping to ${this.#client.origin} failed: ${error instanceof Error ? error.message : error}`,
+      );
+    });
   }
 
   async #flush(): Promise<void> {
@@ -412,7 +455,15 @@ export class Monitor {
     // Events belong to a session the gateway must know first; until the client's initialize, they wait.
     if (!this.#registered || this.#queue.length === 0) return;
     while (this.#queue.length > 0) {
-      const events = this.#queue.splice(0, MAX_BATCH);
+      // Batches stay within the ingest API's limits: 500 events and 2 MiB (1.5 MiB here, for headroom).
+      let count = 0;
+      let size = 0;
+      while (count < this.#queue.length && count < MAX_BATCH) {
+        size += JSON.stringify(this.#queue[count]).length;
+        if (count > 0 && size > MAX_BATCH_CHARS) break;
+        count += 1;
+      }
+      const events = this.#queue.splice(0, count);
       await this.#send({ kind: "events", sessionId: this.#sessionId, events });
     }
   }
@@ -434,7 +485,11 @@ export class Monitor {
         this.#spooling = true;
       }
     }
-    this.#spool.append(entry);
+    if (!this.#spool.append(entry)) {
+      this.#droppedWhileSpooling += 1;
+      if (this.#droppedWhileSpooling === 1)
+        this.#log.info("cannot write the spool (disk full or read-only?); dropping what cannot be shipped");
+    }
   }
 
   #deliver(entry: SpoolEntry): Promise<void> {

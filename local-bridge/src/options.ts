@@ -121,15 +121,87 @@ const VALUED = {
 type FlagName = keyof typeof VALUED;
 type OptionKey = (typeof VALUED)[FlagName]["key"];
 
+/** Options of `docker run` / `podman run` (and of node) that take a value as the next argument. */
+const VALUE_OPTIONS = new Set([
+  "-e",
+  "--env",
+  "--env-file",
+  "-v",
+  "--volume",
+  "--mount",
+  "--name",
+  "-p",
+  "--publish",
+  "-w",
+  "--workdir",
+  "--network",
+  "--net",
+  "-u",
+  "--user",
+  "--entrypoint",
+  "-l",
+  "--label",
+  "--platform",
+  "--pull",
+  "-h",
+  "--hostname",
+  "--add-host",
+  "--device",
+  "--cpus",
+  "-m",
+  "--memory",
+  "--restart",
+  "--security-opt",
+  "--ulimit",
+  "--log-driver",
+  "--cap-add",
+  "--cap-drop",
+  "--tmpfs",
+  "--gpus",
+  "--ipc",
+  "--pid",
+  "--dns",
+  "-r",
+  "--require",
+  "--import",
+  "--loader",
+  "--conditions",
+  "--inspect-port",
+  "--title",
+]);
+
 /**
- * The name a server is known by in logs and policies when --server-name does not say: the first argument after
- * the program that is not a flag (a script, a package, an image), reduced to its base name.
+ * The name a server is known by in logs and policies when --server-name does not say: for `docker run` and
+ * `podman run`, the image; otherwise the first argument after the program that is not an option or an option's
+ * value (a script, a package). Reduced to a base name: `node server.js` is `server`, `npx -y @scope/server-github`
+ * is `server-github`, `docker run -i --rm -e TOKEN ghcr.io/github/github-mcp-server` is `github-mcp-server`.
  */
 export function serverNameOf(command: readonly string[]): string {
   const [program, ...rest] = command;
-  const subject =
-    rest.find((arg) => !arg.startsWith("-") && arg !== "run" && arg !== "x") ?? program ?? "server";
-  const base = (subject.split(/[\\/]/).at(-1) ?? subject)
+  const container = /(?:^|\/)(?:docker|podman)$/.test(program ?? "");
+  let args = rest;
+  if (container) {
+    const run = rest.indexOf("run");
+    args = run === -1 ? rest : rest.slice(run + 1);
+  }
+  let subject: string | undefined;
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] as string;
+    if (arg === "-m" && !container && i + 1 < args.length) {
+      // python -m module: the module is the server.
+      subject = args[i + 1];
+      break;
+    }
+    if (arg.startsWith("-")) {
+      if (!arg.includes("=") && VALUE_OPTIONS.has(arg)) i += 1;
+      continue;
+    }
+    if (!container && (arg === "run" || arg === "x" || arg === "exec")) continue;
+    subject = arg;
+    break;
+  }
+  const chosen = subject ?? program ?? "server";
+  const base = (chosen.split(/[\\/]/).at(-1) ?? chosen)
     .replace(/@[^@]*$/, "")
     .replace(/\.(?:m?js|cjs|ts|py)$/, "")
     .replace(/:.*$/, "");

@@ -7,8 +7,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { constants } from "node:os";
 import type { Readable, Writable } from "node:stream";
-import { redactText, redactValue } from "../../src/core/detectors/detect.ts";
+import { redactText } from "../../src/core/detectors/detect.ts";
 import { LineSplitter } from "../../src/core/line-framing.ts";
+import { redactForLog } from "../../src/core/log-excerpt.ts";
 import { childEnvironment } from "./child-env.ts";
 import { withContainerEnv } from "./container-env.ts";
 import type { Logger } from "./log.ts";
@@ -74,7 +75,8 @@ function exitStatus(code: number | null, signal: NodeJS.Signals | null): number 
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  // The group is signalled even after the direct child has exited: what it started may still hold the pipes.
+  if (child.pid === undefined) return;
   try {
     // The child leads its own process group: the whole tree it started (an `npx` chain, say) gets the signal.
     process.kill(-child.pid, signal);
@@ -112,7 +114,7 @@ export function runProxy(
   });
   const record = (direction: Direction, message: unknown) => {
     if (!protocolLog) return;
-    const entry = { ts: new Date().toISOString(), direction, message: redactValue(message).value };
+    const entry = { ts: new Date().toISOString(), direction, message: redactForLog(message) };
     protocolLog.write(`${JSON.stringify(entry)}\n`);
   };
 
@@ -144,10 +146,12 @@ export function runProxy(
     }
     record(direction, message);
     const bytes = Buffer.byteLength(line) + 1;
-    if (direction === "client_to_server") metrics.fromClient(message, bytes);
-    else metrics.fromServer(message, bytes);
     const monitor = options.monitor;
-    if (!monitor) return line;
+    if (!monitor) {
+      if (direction === "client_to_server") metrics.fromClient(message, bytes);
+      else metrics.fromServer(message, bytes);
+      return line;
+    }
     // Gateway mode: what is not one JSON-RPC message cannot be judged, so it does not pass.
     const parsed = monitor.parse(message);
     if (!parsed) {
@@ -157,6 +161,7 @@ export function runProxy(
       return null;
     }
     if (direction === "server_to_client") {
+      metrics.fromServer(message, bytes);
       const outcome = monitor.fromServer(parsed, bytes);
       // A server request a policy withheld from the client is declined to the server here.
       for (const reply of outcome.toServer) child.stdin?.write(`${JSON.stringify(reply)}\n`);
@@ -167,6 +172,8 @@ export function runProxy(
     if (outcome.reply !== null && outcome.reply !== undefined)
       io.output.write(`${JSON.stringify(outcome.reply)}\n`);
     if (outcome.forward === null) return null;
+    // Only what reaches the server is timed: a request refused here is never answered by it.
+    metrics.fromClient(message, bytes);
     return outcome.forward === parsed ? line : JSON.stringify(outcome.forward);
   };
   const oversized = (direction: Direction) => (bytes: number) => {
@@ -194,6 +201,16 @@ export function runProxy(
     child.on("error", (error: NodeJS.ErrnoException) => {
       log.info(`cannot start ${file}: ${error.message}`);
       finish(error.code === "ENOENT" ? 127 : 126);
+    });
+    child.on("exit", () => {
+      // The server is gone, but what it started may still hold its stdout open (and so keep "close" from firing):
+      // the rest of its process group gets SIGTERM after 2 s, SIGKILL 2 s later.
+      timers.push(
+        setTimeout(() => {
+          signalGroup(child, "SIGTERM");
+          timers.push(setTimeout(() => signalGroup(child, "SIGKILL"), KILL_AFTER_TERM_MS).unref());
+        }, TERM_AFTER_EOF_MS).unref(),
+      );
     });
     child.on("close", (code, signal) => {
       clientSplitter.end();

@@ -216,6 +216,8 @@ export async function runServe(
     await transport.start();
     track(session, res);
     await transport.handleRequest(req, res, body);
+    // The transport refused the initialize (a bad Accept header, say): no session exists, so neither may its server.
+    if (!transport.sessionId) endSession(session, true);
   };
 
   const handleLegacyStream = async (_req: IncomingMessage, res: ServerResponse) => {
@@ -293,9 +295,15 @@ export async function runServe(
     const shutdown = (signal: NodeJS.Signals) => {
       log.info(`${signal}: ending ${sessions.size + legacy.size} sessions`);
       clearInterval(sweeper);
-      for (const session of [...sessions.values(), ...legacy.values()]) endSession(session, true);
-      server.close(() => resolve(0));
+      const ending = [...sessions.values(), ...legacy.values()];
+      for (const session of ending) endSession(session, true);
       server.closeAllConnections();
+      // Helmet waits for its servers: none outlives it (stop() sends SIGKILL to a server still up after 2 s).
+      const servers = Promise.all(ending.map((session) => session.child.closed));
+      const deadline = new Promise((done) => setTimeout(done, 5_000));
+      server.close(() => {
+        void Promise.race([servers, deadline]).then(() => resolve(0));
+      });
     };
     process.once("SIGINT", shutdown);
     process.once("SIGTERM", shutdown);

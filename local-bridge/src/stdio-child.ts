@@ -12,7 +12,8 @@ const TERM_AFTER_STOP_MS = 2_000;
 const KILL_AFTER_TERM_MS = 2_000;
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  // The group is signalled even after the server itself exited: what it started may still run.
+  if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, signal);
   } catch {
@@ -25,8 +26,14 @@ export class StdioChild {
   onexit: () => void = () => {};
   readonly #child: ChildProcess;
   #exited = false;
+  /** Settles once the server has exited and its output is read. */
+  readonly closed: Promise<void>;
+  #markClosed: () => void = () => {};
 
   constructor(command: readonly string[], env: Record<string, string>, log: Logger, label: string) {
+    this.closed = new Promise((resolve) => {
+      this.#markClosed = resolve;
+    });
     const [file, ...args] = command as [string, ...string[]];
     this.#child = spawn(file, args, { stdio: ["pipe", "pipe", "inherit"], env, detached: true });
     const splitter = new LineSplitter(
@@ -60,6 +67,7 @@ export class StdioChild {
     this.#child.on("error", (error) => log.info(`${label}: cannot start ${file}: ${error.message}`));
     this.#child.on("close", (code, signal) => {
       this.#exited = true;
+      this.#markClosed();
       splitter.end();
       log.debug(`${label}: server exited (${signal ?? code})`);
       this.onexit();

@@ -20,27 +20,35 @@ export const REDACTED = "[REDACTED]";
  */
 export function logExcerpt(value: unknown, maxChars = 2_048): string {
   const budget = { nodes: MAX_NODES };
-  const json = JSON.stringify(sanitize(value, 0, budget)) ?? "null";
+  const json = JSON.stringify(sanitize(value, 0, budget, MAX_STRING_CHARS)) ?? "null";
   if (json.length <= maxChars) return json;
   return `${json.slice(0, maxChars)}…[${json.length - maxChars} more chars]`;
 }
 
-function sanitize(value: unknown, depth: number, budget: { nodes: number }): unknown {
+/**
+ * `value` with the same redaction as logExcerpt (by key name and by value format) but no shortening, for a detailed
+ * protocol log. Depth and node count stay bounded.
+ */
+export function redactForLog(value: unknown): unknown {
+  return sanitize(value, 0, { nodes: MAX_NODES * 50 }, Number.POSITIVE_INFINITY);
+}
+
+function sanitize(value: unknown, depth: number, budget: { nodes: number }, maxString: number): unknown {
   budget.nodes -= 1;
   if (budget.nodes < 0) return "[…]";
   if (typeof value === "string") {
-    if (value.length <= MAX_STRING_CHARS) return redactText(value).text;
+    if (value.length <= maxString) return redactText(value).text;
     // Redact past the cut first, so a credential straddling it cannot leave its prefix behind.
-    const redacted = redactText(value.slice(0, MAX_STRING_CHARS + 512)).text;
-    return `${redacted.slice(0, MAX_STRING_CHARS)}…[${value.length} chars]`;
+    const redacted = redactText(value.slice(0, maxString + 512)).text;
+    return `${redacted.slice(0, maxString)}…[${value.length} chars]`;
   }
   if (typeof value !== "object" || value === null) return value;
   if (depth >= MAX_DEPTH) return "[…]";
-  if (Array.isArray(value)) return value.map((item) => sanitize(item, depth + 1, budget));
+  if (Array.isArray(value)) return value.map((item) => sanitize(item, depth + 1, budget, maxString));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const withheld = SECRET_KEY.test(key) && !NOT_SECRET_KEY.test(key) && item !== null && item !== "";
-    out[key] = withheld ? REDACTED : sanitize(item, depth + 1, budget);
+    out[key] = withheld ? REDACTED : sanitize(item, depth + 1, budget, maxString);
   }
   return out;
 }

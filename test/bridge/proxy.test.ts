@@ -2,6 +2,8 @@
 // the machine has it) and talks to real stdio servers through it.
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -122,6 +124,11 @@ describe("helmet <command>: proxy mode", () => {
       name: "echo",
       arguments: { message: "key ghp_0123456789abcdefghijABCDEFGHIJ012345" },
     });
+    // A secret under a secret-looking key is withheld too, whatever it looks like.
+    await client.callTool({
+      name: "echo",
+      arguments: { message: "x", password: "correct horse battery staple" },
+    });
     await client.close();
     const entries = readFileSync(logFile, "utf8")
       .trim()
@@ -132,6 +139,7 @@ describe("helmet <command>: proxy mode", () => {
     const text = readFileSync(logFile, "utf8");
     expect(text).toContain("[REDACTED:");
     expect(text).not.toContain("ghp_0123456789");
+    expect(text).not.toContain("correct horse");
   });
 
   it("gives the server the environment without any HELMET_ variable", async () => {
@@ -160,6 +168,14 @@ describe("helmet <command>: proxy mode", () => {
     expect(result.status).toBe(143);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
   });
+  it("does not hang when the server exits but something it started still holds stdout", async () => {
+    // sh exits once its input ends, leaving a background sleep that holds the pipe.
+    const started = Date.now();
+    const result = await helmet(["sh", "-c", "sleep 300 & cat > /dev/null"], {}, "");
+    expect(result.status).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
   it("forwards SIGTERM to the server's whole process group, leaving no orphan behind an npx-style chain", async () => {
     // helmet -> sh -> node: the grandchild reports its pid, then waits forever.
     const child = spawn(
@@ -192,6 +208,45 @@ describe("helmet <command>: proxy mode", () => {
       }
     };
     await vi.waitFor(() => expect(alive()).toBe(false), { timeout: 3_000, interval: 50 });
+  });
+});
+
+describe("gateway mode with a bundle this helmet cannot read", () => {
+  it("fails closed rather than enforce the policies it can read", async () => {
+    // A gateway whose bundle holds a policy with a field this version does not know.
+    const gateway = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json", etag: '"v1"' });
+      if ((req.url ?? "").startsWith("/api/v1/me")) {
+        res.end(JSON.stringify({ subject: "u", team: "t", roles: ["member"], claims: {} }));
+      } else {
+        res.end(
+          JSON.stringify({
+            server: "s",
+            policy_default: "allow",
+            version: "v1",
+            policies: [
+              { name: "future", servers: "*", match: { tool: "x" }, action: "deny", from_the_future: 1 },
+            ],
+          }),
+        );
+      }
+    });
+    await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
+    try {
+      const apiUrl = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+      const env = {
+        HELMET_SESSION_TOKEN: "t",
+        HELMET_CACHE_DIR: mkdtempSync(join(tmpdir(), "helmet-cache-")),
+      };
+      const closed = await helmet(
+        ["--api-url", apiUrl, "--server-name", "s", process.execPath, "-e", "0"],
+        env,
+      );
+      expect(closed.status).toBe(1);
+      expect(closed.stderr).toContain("holds a policy this helmet cannot read");
+    } finally {
+      await new Promise<void>((resolve) => gateway.close(() => resolve()));
+    }
   });
 });
 

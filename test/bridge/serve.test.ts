@@ -140,6 +140,44 @@ describe("helmet serve", () => {
     });
   });
 
+  it("starts no server for an initialize the transport refuses", async () => {
+    const before = (served.stderr().match(/started /g) ?? []).length;
+    // No Accept header: the transport answers 406, and the server started for it is stopped at once.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port: served.port,
+          path: "/mcp",
+          method: "POST",
+          headers: { "content-type": "application/json" },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 1,
+          method: "initialize",
+          params: {
+            protocolVersion: "2025-06-18",
+            capabilities: {},
+            clientInfo: { name: "x", version: "1" },
+          },
+        }),
+      );
+    });
+    expect(status).toBe(406);
+    const started = [...served.stderr().matchAll(/(session \d+): started/g)].map((match) => match[1]);
+    expect(started).toHaveLength(before + 1);
+    const label = started.at(-1);
+    await vi.waitFor(() => expect(served.stderr()).toContain(`${label}: ended`));
+  });
+
   it("refuses a foreign Host or Origin (DNS rebinding), and an unknown session", async () => {
     expect(await rawPost(served.port, { host: `evil.example:${served.port}` })).toBe(403);
     expect(await rawPost(served.port, { origin: "https://evil.example" })).toBe(403);

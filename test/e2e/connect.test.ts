@@ -128,4 +128,23 @@ describe("helmet connect", () => {
       served.kill("SIGTERM");
     }
   });
+
+  it("answers what the client sent just before closing stdin, before ending the session", async () => {
+    const initialize = {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "pipe", version: "1" } },
+    };
+    const output = await new Promise<string>((resolve) => {
+      const child = spawn(helmetNode(), [HELMET_CLI, "connect", inject("everythingUrl")], { env: cliEnv() });
+      let stdout = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.on("close", () => resolve(stdout));
+      child.stdin.end(`${JSON.stringify(initialize)}\n`);
+    });
+    expect(JSON.parse(output.trim())).toMatchObject({ id: 1, result: { protocolVersion: "2025-06-18" } });
+  });
 });
