@@ -57,12 +57,20 @@ async function main(): Promise<number> {
     }
     case "serve": {
       const log = stderrLogger(invocation.options.logLevel);
+      let monitor = null;
       if (env.HELMET_SESSION_TOKEN) {
-        process.stderr.write(
-          "helmet: HELMET_SESSION_TOKEN is set, but this version of helmet cannot connect to the gateway yet; " +
-            "unset it to serve without monitoring or policies.\n",
+        const { Monitor } = (await import(
+          new URL("./monitor.js", import.meta.url).href
+        )) as typeof import("./monitor.ts");
+        const { apiUrl, serverName, onGatewayError } = invocation.options;
+        const server = serverName ?? serverNameOf(invocation.command);
+        monitor = await Monitor.start(
+          { token: env.HELMET_SESSION_TOKEN, apiUrl, server, onGatewayError },
+          log,
         );
-        return 2;
+        if (!monitor) return 1;
+      } else {
+        log.info("HELMET_SESSION_TOKEN is not set: monitoring and policies are off.");
       }
       const { runServe } = await import("./serve.ts");
       return runServe(
@@ -70,6 +78,7 @@ async function main(): Promise<number> {
         {
           ...invocation.serve,
           token: process.env.HELMET_SERVE_TOKEN || null,
+          monitor,
           passEnv: invocation.options.passEnv,
         },
         log,

@@ -116,6 +116,8 @@ export class Monitor {
   #timer: NodeJS.Timeout;
   #flushing: Promise<void> = Promise.resolve();
 
+  readonly #state: StateDir;
+
   private constructor(
     client: GatewayClient,
     state: StateDir,
@@ -125,6 +127,7 @@ export class Monitor {
     subject: PolicySubject | null,
   ) {
     this.#client = client;
+    this.#state = state;
     this.#spool = new Spool(state.spoolDir);
     this.#log = log;
     this.#server = server;
@@ -193,6 +196,11 @@ export class Monitor {
     const monitor = new Monitor(client, state, log, options.server, policies, subject);
     monitor.#enqueue(() => monitor.#replaySpool());
     return monitor;
+  }
+
+  /** A monitor for another session of the same server (`helmet serve`), with the same policies and identity. */
+  forAnotherSession(): Monitor {
+    return new Monitor(this.#client, this.#state, this.#log, this.#server, this.#policies, this.#subject);
   }
 
   /** A parsed line as one JSON-RPC message, or null when it is not one. */

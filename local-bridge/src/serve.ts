@@ -13,10 +13,14 @@ import { childEnvironment } from "./child-env.ts";
 import { withContainerEnv } from "./container-env.ts";
 import { BoundedEventStore } from "./event-store.ts";
 import type { Logger } from "./log.ts";
+// A type only: the monitor loads only in gateway mode.
+import type { Monitor } from "./monitor.ts";
 import { MAX_MESSAGE_BYTES } from "./proxy.ts";
 import { StdioChild } from "./stdio-child.ts";
 
 export interface ServeOptions {
+  /** Gateway mode: each session gets a monitor of its own (Monitor.forAnotherSession of this one). */
+  monitor?: Monitor | null;
   host: string;
   port: number;
   idleTimeoutMs: number;
@@ -35,6 +39,7 @@ interface Transport {
 
 interface Session {
   label: string;
+  monitor: Monitor | null;
   child: StdioChild;
   transport: Transport;
   /** HTTP requests of this session still open (an SSE stream counts until it closes). */
@@ -90,10 +95,33 @@ function sameSecret(given: string, expected: string): boolean {
  * goes to the stream of the request that asked for it (by progress token); other server messages go to the stream
  * of the only request in flight, or to the standalone GET stream when there is none or several.
  */
-function bridge(transport: Transport, child: StdioChild, log: Logger, label: string): void {
+function bridge(
+  transport: Transport,
+  child: StdioChild,
+  log: Logger,
+  label: string,
+  monitor: Monitor | null,
+): void {
   const inFlight = new Map<string, RequestId>();
   const progressTokens = new Map<string, RequestId>();
-  transport.onmessage = (message) => {
+  transport.onmessage = (original) => {
+    let message = original;
+    if (monitor) {
+      // Gateway mode: judged and recorded before the server sees it; a refusal goes straight back.
+      const parsed = monitor.parse(original);
+      if (!parsed) {
+        log.info(`${label}: dropped a client message that is not a single JSON-RPC message`);
+        return;
+      }
+      const outcome = monitor.fromClient(parsed, JSON.stringify(original).length);
+      if (outcome.reply !== null && outcome.reply !== undefined) {
+        transport
+          .send(outcome.reply as JSONRPCMessage)
+          .catch((error: unknown) => log.debug(`${label}: ${String(error)}`));
+      }
+      if (outcome.forward === null) return;
+      message = outcome.forward as JSONRPCMessage;
+    }
     if (isJSONRPCRequest(message)) {
       inFlight.set(idKey(message.id), message.id);
       const token = message.params?._meta?.progressToken;
@@ -102,7 +130,16 @@ function bridge(transport: Transport, child: StdioChild, log: Logger, label: str
     }
     if (!child.send(message)) log.debug(`${label}: the server is gone; a message was not delivered`);
   };
-  child.onmessage = (message) => {
+  child.onmessage = (original) => {
+    let message = original;
+    if (monitor) {
+      const parsed = monitor.parse(original);
+      if (!parsed) return;
+      const outcome = monitor.fromServer(parsed, JSON.stringify(original).length);
+      for (const reply of outcome.toServer) child.send(reply);
+      if (outcome.forward === null) return;
+      message = outcome.forward as JSONRPCMessage;
+    }
     let relatedRequestId: RequestId | undefined;
     if (!("method" in message)) {
       const id = (message as { id?: RequestId | null }).id;
@@ -139,6 +176,7 @@ export async function runServe(
     if (session.ended) return;
     session.ended = true;
     session.child.stop(now);
+    session.monitor?.close().catch((error: unknown) => log.info(`${session.label}: ${String(error)}`));
     session.transport.close().catch(() => {});
     log.info(`${session.label}: ended`);
   };
@@ -146,8 +184,17 @@ export async function runServe(
     counter += 1;
     const label = `session ${counter}`;
     const child = new StdioChild(serverCommand, env, log, label);
-    const session: Session = { label, child, transport, active: 0, lastActive: Date.now(), ended: false };
-    bridge(transport, child, log, label);
+    const monitor = options.monitor ? options.monitor.forAnotherSession() : null;
+    const session: Session = {
+      label,
+      child,
+      transport,
+      monitor,
+      active: 0,
+      lastActive: Date.now(),
+      ended: false,
+    };
+    bridge(transport, child, log, label, monitor);
     child.onexit = () => endSession(session);
     transport.onclose = () => endSession(session);
     log.info(`${label}: started ${serverCommand[0]}`);

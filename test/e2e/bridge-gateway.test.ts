@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { cliEnv, HELMET_CLI, helmetNode } from "../bridge/cli-path.ts";
@@ -132,6 +133,7 @@ async function bridgeEvents(method: string, tool?: string) {
       decision: string | null;
       rule: string | null;
       session_id: string;
+      params_excerpt: string | null;
     }>;
   };
   return page.items;
@@ -255,5 +257,53 @@ describe("helmet with HELMET_SESSION_TOKEN", () => {
       },
       { timeout: 10_000, interval: 300 },
     );
+  });
+
+  it("helmet serve applies the same policies per HTTP session, and ships its events", async () => {
+    const served = spawn(
+      helmetNode(),
+      [
+        HELMET_CLI,
+        "serve",
+        "--port",
+        "0",
+        "--api-url",
+        relay.url,
+        "--server-name",
+        SERVER,
+        process.execPath,
+        EVERYTHING,
+        "stdio",
+      ],
+      { env: cliEnv({ HELMET_SESSION_TOKEN: member, HELMET_CACHE_DIR: cacheDir }) },
+    );
+    try {
+      let stderr = "";
+      const port = await new Promise<number>((resolve, reject) => {
+        served.stderr.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const match = /at http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
+          if (match) resolve(Number(match[1]));
+        });
+        served.on("close", (status) => reject(new Error(`helmet serve exited (${status}): ${stderr}`)));
+      });
+      const client = new Client({ name: "serve-e2e", version: "1.0.0" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+      expect((await client.listTools()).tools.map((tool) => tool.name)).not.toContain("get-sum");
+      await expect(client.callTool({ name: "get-sum", arguments: { a: 1, b: 2 } })).rejects.toThrow(
+        /Unknown tool: get-sum/,
+      );
+      await client.callTool({ name: "echo", arguments: { message: "served over http" } });
+      await client.close();
+      await vi.waitFor(
+        async () => {
+          const calls = await bridgeEvents("tools/call", "echo");
+          expect(calls.some((event) => (event.params_excerpt ?? "").includes("served over http"))).toBe(true);
+        },
+        { timeout: 10_000, interval: 300 },
+      );
+    } finally {
+      served.kill("SIGTERM");
+    }
   });
 });
