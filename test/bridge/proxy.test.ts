@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cliEnv, HELMET_CLI, helmetNode } from "./cli-path.ts";
 
@@ -87,6 +88,35 @@ describe("helmet <command>: proxy mode", () => {
     await client.close();
     // The last interval's figures are logged when the session ends.
     await vi.waitFor(() => expect(stderr()).toMatch(/metrics \(\d+ s\): \d+ calls, 0 errors, p50 [\d.]+ ms/));
+  });
+
+  it("relays resources and a sampling round trip the server starts mid-call", async () => {
+    const transport = new StdioClientTransport({
+      command: helmetNode(),
+      args: [HELMET_CLI, process.execPath, EVERYTHING, "stdio"],
+      env: cliEnv(),
+      stderr: "pipe",
+    });
+    const client = new Client({ name: "bridge-test", version: "1.0.0" }, { capabilities: { sampling: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+      const first = request.params.messages[0]?.content;
+      asked.push(first && "text" in first ? String(first.text) : "");
+      return { role: "assistant", content: { type: "text", text: "forty-two" }, model: "bridge-test" };
+    });
+    await client.connect(transport);
+    clients.push(client);
+    const { resources } = await client.listResources();
+    expect(resources.length).toBeGreaterThan(0);
+    const read = await client.readResource({ uri: resources[0]?.uri ?? "" });
+    expect(read.contents.length).toBeGreaterThan(0);
+    const sampled = await client.callTool({
+      name: "trigger-sampling-request",
+      arguments: { prompt: "six times seven" },
+    });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toContain("six times seven");
+    expect(JSON.stringify(sampled.content)).toContain("forty-two");
   });
 
   it("relays a 10 MiB message each way, multi-byte characters intact", async () => {
