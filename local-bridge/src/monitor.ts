@@ -275,10 +275,9 @@ export class Monitor {
           }
         : null;
     if ("method" in message) {
-      const verdict =
-        context && context.policies.judgesServerMessages(this.#server, [])
-          ? judgeServerMessage(context, message, undefined)
-          : null;
+      const verdict = context?.policies.judgesServerMessages(this.#server, [])
+        ? judgeServerMessage(context, message, undefined)
+        : null;
       const denied = verdict?.decision.action === "deny";
       const token = message.method === "notifications/progress" ? progressTokenOf(message.params) : null;
       const open =
@@ -310,7 +309,7 @@ export class Monitor {
     let record: JsonRpcMessage = message;
     const request = open.request;
     const event = open.event;
-    if (context && context.policies.judgesServerMessages(this.#server, [request])) {
+    if (context?.policies.judgesServerMessages(this.#server, [request])) {
       const verdict = judgeServerMessage(context, message, request);
       record = verdict.record;
       out = verdict.forward ?? message;

@@ -13,7 +13,7 @@ import {
   type JsonRpcRequest,
   type RequestId,
 } from "../core/jsonrpc.ts";
-import { POLICY_DENIED } from "../core/policy/enforcement.ts";
+import { ALLOWED, POLICY_DENIED } from "../core/policy/enforcement.ts";
 import type { Decision, PolicySet } from "../core/policy/engine.ts";
 import { judgeServerMessage, type ServerVerdict } from "../core/policy/server-messages.ts";
 import { policySubject } from "./policy-enforcement.ts";
@@ -23,15 +23,6 @@ export type ServerJudge = (message: JsonRpcMessage) => ServerVerdict;
 const UNMATCHED_REASON =
   "The server sent a response the gateway cannot tie to a request of this exchange, so it cannot check it " +
   "against the server's policies; retry the request.";
-
-/** The decision on a message no rule looked at. */
-const UNJUDGED: Decision = Object.freeze({
-  action: "allow",
-  rule: null,
-  reason: null,
-  observed: [],
-  limits: [],
-}) as Decision;
 
 export function serverJudge(options: {
   policies: PolicySet;
@@ -56,10 +47,10 @@ export function serverJudge(options: {
   return (message) => {
     if ("method" in message) return judgeServerMessage(context, message, undefined);
     // An error the server could not tie to a request (id null) carries no result; it passes as it is.
-    if (message.id === null) return { forward: message, record: message, decision: UNJUDGED };
+    if (message.id === null) return { forward: message, record: message, decision: ALLOWED };
     const request = answered.get(idKey(message.id));
     if (!request) {
-      const decision: Decision = { ...UNJUDGED, action: "deny", reason: UNMATCHED_REASON };
+      const decision: Decision = { ...ALLOWED, action: "deny", reason: UNMATCHED_REASON };
       return {
         forward: errorResponse(message.id, POLICY_DENIED, UNMATCHED_REASON),
         record: message,

@@ -12,7 +12,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { cliEnv, HELMET_CLI, helmetNode } from "./cli-path.ts";
+import { cliEnv, HELMET_CLI, helmetNode } from "./helmet-cli.ts";
 
 const run = promisify(execFile);
 const EVERYTHING = fileURLToPath(

@@ -1,53 +1,13 @@
 // `helmet serve`: a stdio server (server-everything) over HTTP, driven by the official SDK clients, Streamable HTTP
 // and legacy SSE, with the Host, Origin, bearer-token and idle-timeout rules.
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { request } from "node:http";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { cliEnv, HELMET_CLI, helmetNode } from "./cli-path.ts";
-
-const EVERYTHING = fileURLToPath(
-  new URL("../../node_modules/@modelcontextprotocol/server-everything/dist/index.js", import.meta.url),
-);
-
-interface Served {
-  url: string;
-  port: number;
-  stderr: () => string;
-  stop: () => Promise<number | null>;
-}
-
-/** Starts `helmet serve` on a free port and waits until it listens. */
-async function serve(flags: string[] = [], env: Record<string, string> = {}): Promise<Served> {
-  const child: ChildProcessWithoutNullStreams = spawn(
-    helmetNode(),
-    [HELMET_CLI, "serve", "--port", "0", ...flags, process.execPath, EVERYTHING, "stdio"],
-    { env: cliEnv(env) },
-  );
-  let stderr = "";
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /at http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on("close", (status) => reject(new Error(`helmet serve exited (${status}): ${stderr}`)));
-  });
-  const closed = new Promise<number | null>((resolve) => child.on("close", (status) => resolve(status)));
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    stderr: () => stderr,
-    stop: async () => {
-      child.kill("SIGTERM");
-      return closed;
-    },
-  };
-}
+import { HELMET_CLI, helmetNode, type Served, startServe } from "./helmet-cli.ts";
 
 /** A raw request, so that Host and Origin can be anything. */
 function rawPost(port: number, headers: Record<string, string>): Promise<number> {
@@ -91,7 +51,7 @@ async function streamableClient(url: string, headers: Record<string, string> = {
 describe("helmet serve", () => {
   let served: Served;
   beforeAll(async () => {
-    served = await serve(["--allow-origin", "https://app.example.com"]);
+    served = await startServe(["--allow-origin", "https://app.example.com"]);
   });
   afterAll(async () => {
     expect(await served.stop()).toBe(0);
@@ -191,7 +151,7 @@ describe("helmet serve", () => {
 describe("helmet serve with a bearer token and an idle timeout", () => {
   let served: Served;
   beforeAll(async () => {
-    served = await serve(["--idle-timeout", "1s"], { HELMET_SERVE_TOKEN: "s3cret-token" });
+    served = await startServe(["--idle-timeout", "1s"], { HELMET_SERVE_TOKEN: "s3cret-token" });
   });
   afterAll(async () => {
     await served.stop();

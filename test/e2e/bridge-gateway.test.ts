@@ -1,26 +1,18 @@
-// The bridge in gateway mode, end to end: the official SDK client spawns `helmet` with HELMET_SESSION_TOKEN around
-// server-everything (stdio); helmet fetches the server's policies from the real gateway and enforces them locally,
-// and ships its events there. A relay in front of the gateway plays the gateway going down and coming back.
-import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { cliEnv, HELMET_CLI, helmetNode } from "../bridge/cli-path.ts";
+import { cliEnv, EVERYTHING, HELMET_CLI, helmetNode, startServe } from "../bridge/helmet-cli.ts";
 import { signToken } from "../support/local-stack.ts";
 
 const gatewayUrl = inject("gatewayUrl");
 const SERVER = "everything-local";
-const EVERYTHING = fileURLToPath(
-  new URL("../../node_modules/@modelcontextprotocol/server-everything/dist/index.js", import.meta.url),
-);
 let admin: string;
 let member: string;
 
@@ -260,35 +252,13 @@ describe("helmet with HELMET_SESSION_TOKEN", () => {
   });
 
   it("helmet serve applies the same policies per HTTP session, and ships its events", async () => {
-    const served = spawn(
-      helmetNode(),
-      [
-        HELMET_CLI,
-        "serve",
-        "--port",
-        "0",
-        "--api-url",
-        relay.url,
-        "--server-name",
-        SERVER,
-        process.execPath,
-        EVERYTHING,
-        "stdio",
-      ],
-      { env: cliEnv({ HELMET_SESSION_TOKEN: member, HELMET_CACHE_DIR: cacheDir }) },
-    );
+    const served = await startServe(["--api-url", relay.url, "--server-name", SERVER], {
+      HELMET_SESSION_TOKEN: member,
+      HELMET_CACHE_DIR: cacheDir,
+    });
     try {
-      let stderr = "";
-      const port = await new Promise<number>((resolve, reject) => {
-        served.stderr.on("data", (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const match = /at http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
-          if (match) resolve(Number(match[1]));
-        });
-        served.on("close", (status) => reject(new Error(`helmet serve exited (${status}): ${stderr}`)));
-      });
       const client = new Client({ name: "serve-e2e", version: "1.0.0" });
-      await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+      await client.connect(new StreamableHTTPClientTransport(new URL(`${served.url}/mcp`)));
       expect((await client.listTools()).tools.map((tool) => tool.name)).not.toContain("get-sum");
       await expect(client.callTool({ name: "get-sum", arguments: { a: 1, b: 2 } })).rejects.toThrow(
         /Unknown tool: get-sum/,
@@ -303,7 +273,7 @@ describe("helmet with HELMET_SESSION_TOKEN", () => {
         { timeout: 10_000, interval: 300 },
       );
     } finally {
-      served.kill("SIGTERM");
+      await served.stop();
     }
   });
 });

@@ -1,19 +1,15 @@
 // `helmet connect`: the official SDK client speaks stdio to the helmet CLI, which carries the session to the real
 // gateway (and straight to server-everything) over Streamable HTTP, with the session token as its bearer.
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { CreateMessageRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { cliEnv, HELMET_CLI, helmetNode } from "../bridge/cli-path.ts";
+import { cliEnv, HELMET_CLI, helmetNode, startServe } from "../bridge/helmet-cli.ts";
 import { signToken } from "../support/local-stack.ts";
 
 const gatewayUrl = inject("gatewayUrl");
 const SERVER = "everything-connect";
-const EVERYTHING = fileURLToPath(
-  new URL("../../node_modules/@modelcontextprotocol/server-everything/dist/index.js", import.meta.url),
-);
 let token: string;
 const clients: Client[] = [];
 
@@ -92,27 +88,12 @@ describe("helmet connect", () => {
   });
 
   it("reaches a stdio server the gateway fronts through helmet serve: connect -> gateway -> serve -> stdio", async () => {
-    const served = spawn(
-      helmetNode(),
-      [HELMET_CLI, "serve", "--port", "0", process.execPath, EVERYTHING, "stdio"],
-      {
-        env: cliEnv(),
-      },
-    );
+    const served = await startServe();
     try {
-      let stderr = "";
-      const port = await new Promise<number>((resolve, reject) => {
-        served.stderr.on("data", (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const match = /at http:\/\/127\.0\.0\.1:(\d+)\/mcp/.exec(stderr);
-          if (match) resolve(Number(match[1]));
-        });
-        served.on("close", (status) => reject(new Error(`helmet serve exited (${status}): ${stderr}`)));
-      });
       const registered = await fetch(`${gatewayUrl}/api/v1/servers`, {
         method: "POST",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ name: "stdio-everything", url: `http://127.0.0.1:${port}/mcp` }),
+        body: JSON.stringify({ name: "stdio-everything", url: `${served.url}/mcp` }),
         signal: AbortSignal.timeout(10_000),
       });
       expect(registered.status).toBe(201);
@@ -125,7 +106,7 @@ describe("helmet connect", () => {
         content: [{ type: "text", text: "Echo: all the way down" }],
       });
     } finally {
-      served.kill("SIGTERM");
+      await served.stop();
     }
   });
 

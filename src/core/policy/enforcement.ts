@@ -27,7 +27,8 @@ export interface Verdict {
   hidden: boolean;
 }
 
-const ALLOWED: Decision = Object.freeze({
+/** The decision on a message no rule decided or observed. */
+export const ALLOWED: Decision = Object.freeze({
   action: "allow",
   rule: null,
   reason: null,
