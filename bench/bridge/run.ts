@@ -118,14 +118,19 @@ interface Phase {
   elapsedMs: number;
 }
 
-async function echoPhase(target: string, call: () => Promise<void>): Promise<Phase> {
+/** CALLS calls on each lane (one session each), the lanes in parallel. */
+async function echoPhase(target: string, ...lanes: Array<() => Promise<void>>): Promise<Phase> {
   const latencies: number[] = [];
   const started = performance.now();
-  for (let i = 0; i < CALLS; i += 1) {
-    const t0 = performance.now();
-    await call();
-    latencies.push(performance.now() - t0);
-  }
+  await Promise.all(
+    lanes.map(async (call) => {
+      for (let i = 0; i < CALLS; i += 1) {
+        const t0 = performance.now();
+        await call();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
   return { target, latencies, elapsedMs: performance.now() - started };
 }
 
@@ -283,6 +288,9 @@ async function httpSession(port: number) {
   };
 }
 
+/** Sessions in parallel in the serve comparison's second part: enough to keep both cores busy. */
+const SERVE_LANES = 8;
+
 async function benchServe() {
   const [helmetPort, gatewayPort] = await Promise.all([freePort(), freePort()]);
   const helmet = spawn(HELMET_NODE, [HELMET, "serve", "--port", String(helmetPort), ...EVERYTHING], {
@@ -309,22 +317,34 @@ async function benchServe() {
       waitForPort(helmetPort, helmet, "helmet serve"),
       waitForPort(gatewayPort, supergateway, "supergateway"),
     ]);
-    const sessions = {
-      "helmet serve": await httpSession(helmetPort),
-      supergateway: await httpSession(gatewayPort),
+    const lanes = {
+      "helmet serve": await Promise.all(Array.from({ length: SERVE_LANES }, () => httpSession(helmetPort))),
+      supergateway: await Promise.all(Array.from({ length: SERVE_LANES }, () => httpSession(gatewayPort))),
     };
-    for (const session of Object.values(sessions)) for (let i = 0; i < 200; i += 1) await session.call();
+    for (const all of Object.values(lanes))
+      for (const lane of all) for (let i = 0; i < 50; i += 1) await lane.call();
     const phases: Phase[] = [];
+    const parallel: Phase[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       const order =
         round % 2 === 0
           ? (["helmet serve", "supergateway"] as const)
           : (["supergateway", "helmet serve"] as const);
-      for (const target of order) phases.push(await echoPhase(target, sessions[target].call));
+      for (const target of order)
+        phases.push(await echoPhase(target, (lanes[target][0] as { call: () => Promise<void> }).call));
+      for (const target of order)
+        parallel.push(await echoPhase(target, ...lanes[target].map((lane) => lane.call)));
       log(`serve round ${round + 1}/${ROUNDS} done`);
     }
-    for (const session of Object.values(sessions)) session.close();
-    return { helmet: summarize(phases, "helmet serve"), supergateway: summarize(phases, "supergateway") };
+    for (const all of Object.values(lanes)) for (const lane of all) lane.close();
+    return {
+      helmet: summarize(phases, "helmet serve"),
+      supergateway: summarize(phases, "supergateway"),
+      parallel: {
+        helmet: summarize(parallel, "helmet serve"),
+        supergateway: summarize(parallel, "supergateway"),
+      },
+    };
   } finally {
     helmet.kill("SIGTERM");
     supergateway.kill("SIGTERM");
@@ -435,6 +455,23 @@ out.push(
   ),
   "",
   `helmet serve/supergateway throughput ${fixed(serve.helmet.callsPerSecond / serve.supergateway.callsPerSecond, 3)} (goal >= 1.5)`,
+  "",
+  `The same with ${SERVE_LANES} sessions calling in parallel (both cores busy):`,
+  "",
+  table(
+    ["target", "calls/s", "p50 ms", "p99 ms"],
+    [serve.parallel.helmet, serve.parallel.supergateway].map((s) => [
+      s.target,
+      fixed(s.callsPerSecond, 0),
+      fixed(s.p50, 3),
+      fixed(s.p99, 3),
+    ]),
+  ),
+  "",
+  `helmet serve/supergateway throughput at ${SERVE_LANES} sessions ${fixed(
+    serve.parallel.helmet.callsPerSecond / serve.parallel.supergateway.callsPerSecond,
+    3,
+  )} (goal >= 1.5)`,
   "",
   "3. Message size: one line echoed back by a bare stdio server, median of 5",
   "",
