@@ -1,0 +1,186 @@
+// /api/v1/sessions: the team's MCP sessions, through the gateway and from local bridges, newest first, and one
+// session with its client and machine metadata, its latest metrics and its event timeline. Viewer role.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import type { AppEnv } from "../app-env.ts";
+import { requireRole } from "../auth/middleware.ts";
+import { database } from "../db/client.ts";
+import { events, type SessionRow, sessions } from "../db/schema.ts";
+import { GatewayError } from "../errors.ts";
+import { validationHook } from "../http/validation.ts";
+import { decodeCursor, encodeCursor, LogItem, timestamp, toItem } from "./log-item.ts";
+
+const text = (max: number) => z.string().min(1).max(max);
+
+const SessionsQuery = z.object({
+  server: text(63).optional(),
+  subject: text(256).optional(),
+  source: z.enum(["gateway", "bridge"]).optional(),
+  active: z
+    .enum(["true", "false"])
+    .transform((value) => value === "true")
+    .optional()
+    .openapi({ description: "true: sessions not ended yet; false: ended ones." }),
+  since: timestamp.optional().openapi({ description: "Sessions started at or after this time." }),
+  until: timestamp.optional().openapi({ description: "Sessions started before this time." }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: text(512).optional().openapi({ description: "next_cursor of the previous page." }),
+});
+
+const Session = z
+  .object({
+    id: z.string(),
+    source: z.enum(["gateway", "bridge"]),
+    server: z.string(),
+    subject: z.string(),
+    client: z.object({ name: z.string().nullable(), version: z.string().nullable() }),
+    protocol_version: z.string().nullable(),
+    machine: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: "Bridge sessions: host, os, arch, node and helmet versions." }),
+    metrics: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: "Bridge sessions: the latest metrics report (totals and the last interval)." }),
+    started_at: z.string(),
+    last_seen_at: z.string(),
+    ended_at: z.string().nullable(),
+    active: z.boolean(),
+  })
+  .openapi("Session");
+
+const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
+const json = (value: string | null) =>
+  value === null ? null : (JSON.parse(value) as Record<string, unknown>);
+
+function toApi(row: SessionRow): z.infer<typeof Session> {
+  return {
+    id: row.id,
+    source: row.source === "bridge" ? "bridge" : "gateway",
+    server: row.server,
+    subject: row.subject,
+    client: { name: row.clientName, version: row.clientVersion },
+    protocol_version: row.protocolVersion,
+    machine: json(row.machine),
+    metrics: json(row.metrics),
+    started_at: new Date(row.startedAt).toISOString(),
+    last_seen_at: new Date(row.lastSeenAt).toISOString(),
+    ended_at: iso(row.endedAt),
+    active: row.endedAt === null,
+  };
+}
+
+export const sessionsApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+sessionsApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    middleware: [requireRole("viewer")] as const,
+    request: { query: SessionsQuery },
+    responses: {
+      200: {
+        description: "A page of sessions, newest first.",
+        content: {
+          "application/json": {
+            schema: z.object({ items: z.array(Session), next_cursor: z.string().nullable() }),
+          },
+        },
+      },
+    },
+  }),
+  async (c) => {
+    const { limit, cursor, server, subject, source, active, since, until } = c.req.valid("query");
+    const conditions: SQL[] = [eq(sessions.team, c.get("identity").team)];
+    if (server !== undefined) conditions.push(eq(sessions.server, server));
+    if (subject !== undefined) conditions.push(eq(sessions.subject, subject));
+    if (source !== undefined) conditions.push(eq(sessions.source, source));
+    if (active !== undefined)
+      conditions.push(active ? isNull(sessions.endedAt) : isNotNull(sessions.endedAt));
+    if (since !== undefined) conditions.push(sql`${sessions.startedAt} >= ${since}`);
+    if (until !== undefined) conditions.push(lt(sessions.startedAt, until));
+    if (cursor) {
+      const after = decodeCursor(cursor);
+      const older = or(
+        lt(sessions.startedAt, after.ts),
+        and(eq(sessions.startedAt, after.ts), lt(sessions.id, after.id)),
+      );
+      if (older) conditions.push(older);
+    }
+    const rows = await database(c.env)
+      .select()
+      .from(sessions)
+      .where(and(...conditions))
+      .orderBy(desc(sessions.startedAt), desc(sessions.id))
+      .limit(limit + 1)
+      .all();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const nextCursor = rows.length > limit && last ? encodeCursor({ ts: last.startedAt, id: last.id }) : null;
+    return c.json({ items: page.map(toApi), next_cursor: nextCursor }, 200);
+  },
+);
+
+sessionsApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}",
+    middleware: [requireRole("viewer")] as const,
+    request: {
+      params: z.object({ id: text(64).openapi({ param: { name: "id", in: "path" } }) }),
+      query: z.object({
+        limit: z.coerce.number().int().min(1).max(1_000).default(200),
+        cursor: text(512).optional().openapi({ description: "events_next_cursor of the previous page." }),
+      }),
+    },
+    responses: {
+      200: {
+        description: "The session, and its events in the order they happened.",
+        content: {
+          "application/json": {
+            schema: Session.extend({
+              events: z.array(LogItem),
+              events_next_cursor: z.string().nullable(),
+            }),
+          },
+        },
+      },
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const { limit, cursor } = c.req.valid("query");
+    const team = c.get("identity").team;
+    const db = database(c.env);
+    const row = await db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.team, team), eq(sessions.id, id)))
+      .get();
+    if (!row) throw new GatewayError(404, "session_not_found", `Your team has no session '${id}'.`);
+    const conditions: SQL[] = [eq(events.team, team), eq(events.sessionId, id)];
+    if (cursor) {
+      const after = decodeCursor(cursor);
+      const newer = or(gt(events.ts, after.ts), and(eq(events.ts, after.ts), gt(events.id, after.id)));
+      if (newer) conditions.push(newer);
+    }
+    const rows = await db
+      .select()
+      .from(events)
+      .where(and(...conditions))
+      .orderBy(asc(events.ts), asc(events.id))
+      .limit(limit + 1)
+      .all();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return c.json(
+      {
+        ...toApi(row),
+        events: page.map(toItem),
+        events_next_cursor: rows.length > limit && last ? encodeCursor({ ts: last.ts, id: last.id }) : null,
+      },
+      200,
+    );
+  },
+);
