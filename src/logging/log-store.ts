@@ -1,5 +1,18 @@
 // Writes and reads of the sessions and events tables. Every read is scoped to a team.
-import { and, desc, eq, getTableColumns, type InferSelectModel, lt, or, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gt,
+  gte,
+  type InferSelectModel,
+  lt,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { events, type SessionRow, sessions } from "../db/schema.ts";
 
@@ -117,6 +130,12 @@ export interface EventFilters {
   target?: string | undefined;
   decision?: string | undefined;
   rule?: string | undefined;
+  status?: string | undefined;
+  error_code?: number | undefined;
+  direction?: string | undefined;
+  min_latency_ms?: number | undefined;
+  /** Text to find in the target or the excerpts (a plain substring, not a pattern). */
+  q?: string | undefined;
   since?: number | undefined;
   until?: number | undefined;
 }
@@ -128,13 +147,22 @@ export interface EventCursor {
 
 export type StoredEvent = InferSelectModel<typeof events>;
 
-/** Newest first, keyset-paginated on (ts, id) so pages stay stable while new events arrive. */
+/** `text` as a LIKE pattern that matches it literally anywhere (with ESCAPE '\\'). */
+function containing(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+/**
+ * Newest (or oldest) first, keyset-paginated on (ts, id) so pages stay stable while new events arrive: a page starts
+ * after the cursor's event whatever was written since.
+ */
 export function queryEvents(
   db: Database,
   team: string,
   filters: EventFilters,
   cursor: EventCursor | null,
   limit: number,
+  sort: "newest" | "oldest" = "newest",
 ): Promise<StoredEvent[]> {
   const conditions: SQL[] = [eq(events.team, team)];
   if (filters.server !== undefined) conditions.push(eq(events.server, filters.server));
@@ -147,17 +175,31 @@ export function queryEvents(
   if (filters.target !== undefined) conditions.push(eq(events.target, filters.target));
   if (filters.decision !== undefined) conditions.push(eq(events.decision, filters.decision));
   if (filters.rule !== undefined) conditions.push(eq(events.rule, filters.rule));
+  if (filters.status !== undefined) conditions.push(eq(events.status, filters.status));
+  if (filters.error_code !== undefined) conditions.push(eq(events.errorCode, filters.error_code));
+  if (filters.direction !== undefined) conditions.push(eq(events.direction, filters.direction));
+  if (filters.min_latency_ms !== undefined) conditions.push(gte(events.latencyMs, filters.min_latency_ms));
+  if (filters.q !== undefined) {
+    const pattern = containing(filters.q);
+    conditions.push(
+      sql`(${events.target} LIKE ${pattern} ESCAPE '\\' OR ${events.paramsExcerpt} LIKE ${pattern} ESCAPE '\\' OR ${events.resultExcerpt} LIKE ${pattern} ESCAPE '\\')`,
+    );
+  }
   if (filters.since !== undefined) conditions.push(sql`${events.ts} >= ${filters.since}`);
   if (filters.until !== undefined) conditions.push(lt(events.ts, filters.until));
   if (cursor) {
-    const older = or(lt(events.ts, cursor.ts), and(eq(events.ts, cursor.ts), lt(events.id, cursor.id)));
-    if (older) conditions.push(older);
+    const next =
+      sort === "newest"
+        ? or(lt(events.ts, cursor.ts), and(eq(events.ts, cursor.ts), lt(events.id, cursor.id)))
+        : or(gt(events.ts, cursor.ts), and(eq(events.ts, cursor.ts), gt(events.id, cursor.id)));
+    if (next) conditions.push(next);
   }
+  const order = sort === "newest" ? [desc(events.ts), desc(events.id)] : [asc(events.ts), asc(events.id)];
   return db
     .select()
     .from(events)
     .where(and(...conditions))
-    .orderBy(desc(events.ts), desc(events.id))
+    .orderBy(...order)
     .limit(limit)
     .all();
 }

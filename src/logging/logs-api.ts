@@ -1,4 +1,5 @@
-// GET /api/v1/logs: the team's events, newest first, filtered, with an opaque cursor for the next page.
+// GET /api/v1/logs: the team's events, newest (or oldest) first, filtered, with an opaque cursor for the next page
+// that stays stable while new events arrive.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { requireRole } from "../auth/middleware.ts";
@@ -24,6 +25,31 @@ const LogsQuery = z.object({
   rule: text(63)
     .optional()
     .openapi({ description: "The policy that decided (or matched as log or dry run)." }),
+  status: z
+    .enum([
+      "ok",
+      "error",
+      "rejected",
+      "upstream_error",
+      "incomplete",
+      "uninspected",
+      "cancelled",
+      "denied",
+      "rug_pull",
+    ])
+    .optional(),
+  error_code: z.coerce.number().int().optional().openapi({ description: "The JSON-RPC error code." }),
+  direction: z.enum(["client_to_server", "server_to_client"]).optional(),
+  min_latency_ms: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .openapi({ description: "Only events that took at least this long." }),
+  q: text(200).optional().openapi({
+    description: "Text to find in the target (tool, prompt, resource) or the redacted excerpts.",
+  }),
+  sort: z.enum(["newest", "oldest"]).default("newest"),
   since: timestamp.optional().openapi({ description: "Events at or after this time." }),
   until: timestamp.optional().openapi({ description: "Events before this time." }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -50,13 +76,14 @@ logsApi.openapi(
     },
   }),
   async (c) => {
-    const { limit, cursor, ...filters } = c.req.valid("query");
+    const { limit, cursor, sort, ...filters } = c.req.valid("query");
     const rows = await queryEvents(
       database(c.env),
       c.get("identity").team,
       filters,
       cursor ? decodeCursor(cursor) : null,
       limit + 1,
+      sort,
     );
     const page = rows.slice(0, limit);
     const last = page.at(-1);
