@@ -10,7 +10,7 @@ import { errorResponse } from "./core/jsonrpc.ts";
 import { GatewayError, restErrorBody } from "./errors.ts";
 import { corsGuard } from "./http/cors.ts";
 import { ingestApi } from "./ingest/ingest-api.ts";
-import { logsApi } from "./logging/logs-api.ts";
+import { logsApi, violationsApi } from "./logging/logs-api.ts";
 import { sessionsApi } from "./logging/sessions-api.ts";
 import { toolPinsApi } from "./pinning/tool-pins-api.ts";
 import { policiesApi } from "./policy/policies-api.ts";
@@ -89,6 +89,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/api/v1/servers", serversApi);
   app.route("/api/v1/servers", toolPinsApi);
   app.route("/api/v1/logs", logsApi);
+  app.route("/api/v1/violations", violationsApi);
   app.route("/api/v1/sessions", sessionsApi);
   app.route("/api/v1/policies", policiesApi);
   app.route("/api/v1/ingest", ingestApi);

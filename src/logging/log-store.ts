@@ -134,6 +134,8 @@ export interface EventFilters {
   error_code?: number | undefined;
   direction?: string | undefined;
   min_latency_ms?: number | undefined;
+  /** Only what was stopped or flagged: denials, would-deny decisions, redactions and rug pulls. */
+  violations?: boolean | undefined;
   /** Text to find in the target or the excerpts (a plain substring, not a pattern). */
   q?: string | undefined;
   since?: number | undefined;
@@ -176,6 +178,11 @@ export function queryEvents(
   if (filters.decision !== undefined) conditions.push(eq(events.decision, filters.decision));
   if (filters.rule !== undefined) conditions.push(eq(events.rule, filters.rule));
   if (filters.status !== undefined) conditions.push(eq(events.status, filters.status));
+  if (filters.violations) {
+    conditions.push(
+      sql`(${events.decision} IN ('deny', 'would_deny', 'redact') OR ${events.status} IN ('denied', 'rug_pull') OR ${events.redactions} IS NOT NULL)`,
+    );
+  }
   if (filters.error_code !== undefined) conditions.push(eq(events.errorCode, filters.error_code));
   if (filters.direction !== undefined) conditions.push(eq(events.direction, filters.direction));
   if (filters.min_latency_ms !== undefined) conditions.push(gte(events.latencyMs, filters.min_latency_ms));

@@ -1,6 +1,7 @@
 // GET /api/v1/logs: the team's events, newest (or oldest) first, filtered, with an opaque cursor for the next page
 // that stays stable while new events arrive.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { requireRole } from "../auth/middleware.ts";
 import { database } from "../db/client.ts";
@@ -58,6 +59,31 @@ const LogsQuery = z.object({
 
 export const logsApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+/** One page of the team's events matching the query (and, for violations, only those). */
+async function eventsPage(
+  c: Context<AppEnv>,
+  query: z.infer<typeof LogsQuery>,
+  violationsOnly: boolean,
+): Promise<{ items: Array<z.infer<typeof LogItem>>; next_cursor: string | null }> {
+  const { limit, cursor, sort, ...filters } = query;
+  const rows = await queryEvents(
+    database(c.env),
+    c.get("identity").team,
+    { ...filters, violations: violationsOnly },
+    cursor ? decodeCursor(cursor) : null,
+    limit + 1,
+    sort,
+  );
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toItem),
+    next_cursor: rows.length > limit && last ? encodeCursor({ ts: last.ts, id: last.id }) : null,
+  };
+}
+
+const Page = z.object({ items: z.array(LogItem), next_cursor: z.string().nullable() });
+
 logsApi.openapi(
   createRoute({
     method: "get",
@@ -65,29 +91,27 @@ logsApi.openapi(
     middleware: [requireRole("viewer")] as const,
     request: { query: LogsQuery },
     responses: {
-      200: {
-        description: "A page of events, newest first.",
-        content: {
-          "application/json": {
-            schema: z.object({ items: z.array(LogItem), next_cursor: z.string().nullable() }),
-          },
-        },
-      },
+      200: { description: "A page of events.", content: { "application/json": { schema: Page } } },
     },
   }),
-  async (c) => {
-    const { limit, cursor, sort, ...filters } = c.req.valid("query");
-    const rows = await queryEvents(
-      database(c.env),
-      c.get("identity").team,
-      filters,
-      cursor ? decodeCursor(cursor) : null,
-      limit + 1,
-      sort,
-    );
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const nextCursor = rows.length > limit && last ? encodeCursor({ ts: last.ts, id: last.id }) : null;
-    return c.json({ items: page.map(toItem), next_cursor: nextCursor }, 200);
-  },
+  async (c) => c.json(await eventsPage(c, c.req.valid("query"), false), 200),
+);
+
+/**
+ * GET /api/v1/violations: for audit, the events where something was stopped or flagged: denials, would-deny
+ * decisions of dry-run policies, redactions, and rug pulls. The same filters and cursors as /api/v1/logs.
+ */
+export const violationsApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+violationsApi.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    middleware: [requireRole("viewer")] as const,
+    request: { query: LogsQuery },
+    responses: {
+      200: { description: "A page of violations.", content: { "application/json": { schema: Page } } },
+    },
+  }),
+  async (c) => c.json(await eventsPage(c, c.req.valid("query"), true), 200),
 );

@@ -91,6 +91,34 @@ describe("/api/v1/logs filters", () => {
     expect(await targets(`sort=oldest&limit=2&cursor=${first.next_cursor}`)).toEqual(["c-error", "d-server"]);
   });
 
+  it("lists violations for audit: denials, would-deny decisions, redactions and rug pulls, nothing else", async () => {
+    const session = crypto.randomUUID();
+    await api("POST", "/api/v1/ingest/sessions", token, {
+      id: session,
+      server: "audited",
+      machine: { host: "h", os: "linux", arch: "x64", node: "v20", helmet: "0.1.0" },
+      started_at: t0,
+    });
+    const batch = [
+      event(11, { target: "allowed", decision: "allow" }),
+      event(12, { target: "denied", decision: "deny", status: "denied", rule: "no-rm" }),
+      event(13, { target: "watched", decision: "would_deny", rule: "trial" }),
+      event(14, {
+        target: "scrubbed",
+        decision: "redact",
+        redactions: [{ detector: "github-token", path: "$.result" }],
+      }),
+      event(15, { target: "plain" }),
+    ];
+    expect(
+      (await api("POST", "/api/v1/ingest/events", token, { session_id: session, events: batch })).status,
+    ).toBe(202);
+    const response = await api("GET", "/api/v1/violations?server=audited&sort=oldest", token);
+    expect(response.status).toBe(200);
+    const { items } = await response.json<{ items: Array<{ target: string }> }>();
+    expect(items.map((item) => item.target)).toEqual(["denied", "watched", "scrubbed"]);
+  });
+
   it("refuses values it cannot use", async () => {
     const bad = await api("GET", "/api/v1/logs?status=exploded&min_latency_ms=-1", token);
     expect(bad.status).toBe(400);

@@ -115,6 +115,12 @@ describe("tool pinning", () => {
       { timeout: 5_000, interval: 50 },
     );
 
+    // Rug pulls are violations, for audit.
+    const violations = await (await api("GET", "/api/v1/violations?server=pinned", admin)).json<{
+      items: Array<{ status: string; target: string }>;
+    }>();
+    expect(violations.items).toEqual([expect.objectContaining({ status: "rug_pull", target: "whoami" })]);
+
     // The same changed definition seen again is not a new event.
     await listTools("pinned", admin);
     await new Promise((resolve) => setTimeout(resolve, 300));
