@@ -11,6 +11,7 @@ import { GatewayError, restErrorBody } from "./errors.ts";
 import { corsGuard } from "./http/cors.ts";
 import { ingestApi } from "./ingest/ingest-api.ts";
 import { logsApi, violationsApi } from "./logging/logs-api.ts";
+import { metricsApi } from "./logging/metrics-api.ts";
 import { sessionsApi } from "./logging/sessions-api.ts";
 import { toolPinsApi } from "./pinning/tool-pins-api.ts";
 import { policiesApi } from "./policy/policies-api.ts";
@@ -90,6 +91,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/api/v1/servers", toolPinsApi);
   app.route("/api/v1/logs", logsApi);
   app.route("/api/v1/violations", violationsApi);
+  app.route("/api/v1/metrics", metricsApi);
   app.route("/api/v1/sessions", sessionsApi);
   app.route("/api/v1/policies", policiesApi);
   app.route("/api/v1/ingest", ingestApi);

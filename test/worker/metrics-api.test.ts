@@ -1,0 +1,121 @@
+// /api/v1/metrics on events a bridge shipped, so counts, latencies and buckets are known exactly.
+import { beforeAll, describe, expect, it } from "vitest";
+import { api, mintToken } from "./helpers.ts";
+
+const TEAM = "metrics-api";
+let token: string;
+const hour = 3_600_000;
+// Two whole hours, an hour back, so the window and its buckets are fixed.
+const start = Math.floor((Date.now() - 3 * hour) / hour) * hour;
+
+const call = (at: number, tool: string, subject: string, overrides: Record<string, unknown> = {}) => ({
+  id: crypto.randomUUID(),
+  ts: at,
+  direction: "client_to_server",
+  kind: "request",
+  method: "tools/call",
+  target: tool,
+  request_id: "1",
+  status: "ok",
+  error_code: null,
+  latency_ms: 10,
+  bytes_in: 100,
+  bytes_out: 1_000,
+  decision: null,
+  rule: null,
+  redactions: null,
+  params_excerpt: subject,
+  result_excerpt: null,
+  ...overrides,
+});
+
+interface MetricsRow {
+  group: string | null;
+  bucket_start: string;
+  calls: number;
+  errors: number;
+  error_rate: number;
+  denials: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  bytes_in: number;
+  bytes_out: number;
+}
+
+async function metrics(query: string) {
+  const response = await api(
+    "GET",
+    `/api/v1/metrics?server=measured&since=${start}&until=${start + 2 * hour}&${query}`,
+    token,
+  );
+  expect(response.status).toBe(200);
+  return response.json<{ rows: MetricsRow[]; truncated: boolean }>();
+}
+
+beforeAll(async () => {
+  token = await mintToken({ team: TEAM, sub: "ann", roles: ["member"] });
+  const session = crypto.randomUUID();
+  await api("POST", "/api/v1/ingest/sessions", token, {
+    id: session,
+    server: "measured",
+    machine: { host: "h", os: "linux", arch: "x64", node: "v20", helmet: "0.1.0" },
+    started_at: start,
+  });
+  const first = Array.from({ length: 10 }, (_, i) =>
+    call(start + i * 1_000, "read_file", "ann", { latency_ms: (i + 1) * 10 }),
+  );
+  const batch = [
+    ...first,
+    call(start + 20_000, "read_file", "ann", { status: "error", error_code: -32603 }),
+    call(start + 30_000, "rm", "ann", { status: "denied", decision: "deny", latency_ms: 0 }),
+    call(start + hour + 5_000, "read_file", "ann", { latency_ms: 7 }),
+  ];
+  expect(
+    (await api("POST", "/api/v1/ingest/events", token, { session_id: session, events: batch })).status,
+  ).toBe(202);
+});
+
+describe("/api/v1/metrics", () => {
+  it("counts calls, errors, denials, latency percentiles and bytes per tool and hour", async () => {
+    const { rows, truncated } = await metrics("group_by=tool&bucket=hour");
+    expect(truncated).toBe(false);
+    expect(rows).toEqual([
+      {
+        group: "read_file",
+        bucket_start: new Date(start).toISOString(),
+        calls: 11,
+        errors: 1,
+        error_rate: 1 / 11,
+        denials: 0,
+        p50_ms: 50,
+        p95_ms: 100,
+        p99_ms: 100,
+        bytes_in: 1_100,
+        bytes_out: 11_000,
+      },
+      expect.objectContaining({ group: "rm", calls: 1, denials: 1, errors: 0, p50_ms: null }),
+      expect.objectContaining({
+        group: "read_file",
+        bucket_start: new Date(start + hour).toISOString(),
+        calls: 1,
+        p50_ms: 7,
+      }),
+    ]);
+  });
+
+  it("groups by subject or server and day", async () => {
+    const { rows } = await metrics("group_by=subject&bucket=day");
+    expect(rows).toEqual([expect.objectContaining({ group: "ann", calls: 13, errors: 1, denials: 1 })]);
+    const byServer = await metrics("group_by=server&bucket=day");
+    expect(byServer.rows.map((row) => row.group)).toEqual(["measured"]);
+  });
+
+  it("refuses a window it cannot bucket", async () => {
+    const reversed = await api("GET", `/api/v1/metrics?since=${start + hour}&until=${start}`, token);
+    expect(reversed.status).toBe(400);
+    const tooMany = await api("GET", `/api/v1/metrics?bucket=minute&since=0&until=${start}`, token);
+    expect(tooMany.status).toBe(400);
+    expect((await api("GET", "/api/v1/metrics?group_by=colour", token)).status).toBe(400);
+  });
+});
