@@ -10,6 +10,7 @@ import { errorResponse } from "./core/jsonrpc.ts";
 import { GatewayError, restErrorBody } from "./errors.ts";
 import { corsGuard } from "./http/cors.ts";
 import { ingestApi } from "./ingest/ingest-api.ts";
+import { logExportApi } from "./logging/log-export.ts";
 import { logsApi, violationsApi } from "./logging/logs-api.ts";
 import { metricsApi } from "./logging/metrics-api.ts";
 import { sessionsApi } from "./logging/sessions-api.ts";
@@ -89,6 +90,7 @@ export function createApp(): Hono<AppEnv> {
   app.use("/api/v1/*", authenticate());
   app.route("/api/v1/servers", serversApi);
   app.route("/api/v1/servers", toolPinsApi);
+  app.route("/api/v1/logs/export", logExportApi);
   app.route("/api/v1/logs", logsApi);
   app.route("/api/v1/violations", violationsApi);
   app.route("/api/v1/metrics", metricsApi);
