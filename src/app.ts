@@ -5,6 +5,7 @@ import type { AppEnv } from "./app-env.ts";
 import { meApi } from "./auth/me-api.ts";
 import { authenticate, requireRole } from "./auth/middleware.ts";
 import { protectedResourceRoutes } from "./auth/protected-resource.ts";
+import { tokensApi } from "./auth/tokens-api.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { errorResponse } from "./core/jsonrpc.ts";
 import { GatewayError, restErrorBody } from "./errors.ts";
@@ -98,6 +99,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/api/v1/policies", policiesApi);
   app.route("/api/v1/ingest", ingestApi);
   app.route("/api/v1/me", meApi);
+  app.route("/api/v1/tokens", tokensApi);
 
   app.notFound((c) =>
     renderError(new GatewayError(404, "not_found", `Nothing is served at ${c.req.method} ${c.req.path}.`), c),

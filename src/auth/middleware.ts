@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { GatewayError } from "../errors.ts";
 import { type TokenFailure, verifyAccessToken } from "./access-token.ts";
+import { API_TOKEN_PREFIX, identityOfApiToken } from "./api-tokens.ts";
 import { hasRole, identityFromClaims, type Role } from "./identity.ts";
 import { resourceMetadataUrl } from "./protected-resource.ts";
 
@@ -42,6 +43,18 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       });
     }
     const config = c.get("config");
+    if (match[1].startsWith(API_TOKEN_PREFIX)) {
+      const identity = await identityOfApiToken(c.env, c.executionCtx, match[1]);
+      if (!identity) {
+        const message = "The API token is unknown, revoked or expired.";
+        throw new GatewayError(401, "invalid_token", message, {
+          headers: { "WWW-Authenticate": challenge(c, { code: "invalid_token", description: message }) },
+        });
+      }
+      c.set("identity", identity);
+      await next();
+      return;
+    }
     const verified = await verifyAccessToken(match[1], config.jwt);
     if (!verified.ok) {
       const message = publicReason(verified.reason);

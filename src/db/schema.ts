@@ -66,6 +66,30 @@ export const toolPins = sqliteTable(
   (t) => [primaryKey({ columns: [t.team, t.serverId, t.tool] })],
 );
 
+/**
+ * Long-lived API tokens (machines, HELMET_SESSION_TOKEN). Only the SHA-256 of the token is stored; the token is shown
+ * once, at creation. A token acts as the member who created it, with roles no wider than theirs.
+ */
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    id: text("id").primaryKey(),
+    team: text("team").notNull(),
+    name: text("name").notNull(),
+    /** The creator's subject: what the token acts as. */
+    subject: text("subject").notNull(),
+    /** JSON array of role names. */
+    roles: text("roles").notNull(),
+    /** SHA-256 (hex) of the token. */
+    hash: text("hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at"),
+    revokedAt: integer("revoked_at"),
+    lastUsedAt: integer("last_used_at"),
+  },
+  (t) => [uniqueIndex("api_tokens_hash").on(t.hash), index("api_tokens_team").on(t.team, t.createdAt)],
+);
+
 /** One row per MCP session: opened through the gateway, or registered by a local bridge (`helmet`). */
 export const sessions = sqliteTable(
   "sessions",
@@ -145,3 +169,4 @@ export type ServerRow = typeof servers.$inferSelect;
 export type PolicyRow = typeof policies.$inferSelect;
 export type ToolPinRow = typeof toolPins.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
