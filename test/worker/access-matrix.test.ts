@@ -2,7 +2,7 @@
 // Roles: viewer reads, member also uses MCP (and ingests), admin also manages servers and policies. Across teams:
 // nothing of team A is readable, writable or even confirmed to exist by team B.
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, initialize, mintToken, probeUrl, registerServer } from "./helpers.ts";
+import { api, initialize, mintToken, openBridgeSession, probeUrl, registerServer } from "./helpers.ts";
 
 const A = "matrix-a";
 const tokens: Record<"viewer" | "member" | "admin" | "stranger", string> = {
@@ -23,13 +23,7 @@ beforeAll(async () => {
   tokens.stranger = await mintToken({ team: "matrix-b", sub: "eve" });
   await registerServer(tokens.admin, "a-srv", probeUrl());
   expect((await api("POST", "/api/v1/policies", tokens.admin, policy)).status).toBe(201);
-  sessionId = crypto.randomUUID();
-  await api("POST", "/api/v1/ingest/sessions", tokens.member, {
-    id: sessionId,
-    server: "a-srv",
-    machine: { host: "h", os: "linux", arch: "x64", node: "v20", helmet: "0.1.0" },
-    started_at: Date.now(),
-  });
+  sessionId = await openBridgeSession(tokens.member, "a-srv");
   tokenId = String(
     (
       await (

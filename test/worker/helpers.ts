@@ -165,3 +165,44 @@ export async function callTool(
   const messages = await messagesOf(response);
   return { response, message: messages.find((m) => m.id === id) };
 }
+
+/** An event as POST /api/v1/ingest/events takes it: a tools/call that succeeded now, changed by `overrides`. */
+export function ingestEvent(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: crypto.randomUUID(),
+    ts: Date.now(),
+    direction: "client_to_server",
+    kind: "request",
+    method: "tools/call",
+    target: "read_file",
+    request_id: "1",
+    status: "ok",
+    error_code: null,
+    latency_ms: 1,
+    bytes_in: 1,
+    bytes_out: 1,
+    decision: null,
+    rule: null,
+    redactions: null,
+    params_excerpt: null,
+    result_excerpt: null,
+    ...overrides,
+  };
+}
+
+/** Registers a bridge session of `server` as the token's owner, the way `helmet` does; returns its id. */
+export async function openBridgeSession(
+  token: string,
+  server: string,
+  startedAt = Date.now(),
+): Promise<string> {
+  const id = crypto.randomUUID();
+  const response = await api("POST", "/api/v1/ingest/sessions", token, {
+    id,
+    server,
+    machine: { host: "h", os: "linux", arch: "x64", node: "v20", helmet: "0.1.0" },
+    started_at: startedAt,
+  });
+  if (response.status !== 201) throw new Error(`registering a bridge session failed: ${response.status}`);
+  return id;
+}

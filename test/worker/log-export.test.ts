@@ -1,42 +1,18 @@
 // /api/v1/logs/export: a window of events as NDJSON or CSV, streamed a page at a time.
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, mintToken } from "./helpers.ts";
+import { api, ingestEvent, mintToken, openBridgeSession } from "./helpers.ts";
 
 const TEAM = "log-export";
 let token: string;
 const start = Date.now() - 600_000;
 const COUNT = 1_200; // more than one page (1,000 rows) of the export
 
-const event = (n: number, overrides: Record<string, unknown> = {}) => ({
-  id: crypto.randomUUID(),
-  ts: start + n,
-  direction: "client_to_server",
-  kind: "request",
-  method: "tools/call",
-  target: `tool-${n}`,
-  request_id: String(n),
-  status: "ok",
-  error_code: null,
-  latency_ms: 1,
-  bytes_in: 1,
-  bytes_out: 1,
-  decision: null,
-  rule: null,
-  redactions: null,
-  params_excerpt: null,
-  result_excerpt: null,
-  ...overrides,
-});
+const event = (n: number, overrides: Record<string, unknown> = {}) =>
+  ingestEvent({ ts: start + n, target: `tool-${n}`, request_id: String(n), ...overrides });
 
 beforeAll(async () => {
   token = await mintToken({ team: TEAM, roles: ["member"] });
-  const session = crypto.randomUUID();
-  await api("POST", "/api/v1/ingest/sessions", token, {
-    id: session,
-    server: "exported",
-    machine: { host: "h", os: "linux", arch: "x64", node: "v20", helmet: "0.1.0" },
-    started_at: start,
-  });
+  const session = await openBridgeSession(token, "exported", start);
   const events = Array.from({ length: COUNT }, (_, n) =>
     n === 0 ? event(n, { target: '=cmd|" /C calc", "x"', result_excerpt: 'line one\nline "two"' }) : event(n),
   );

@@ -1,32 +1,14 @@
 // /api/v1/logs filters beyond server, session and tool: status and error code, direction, latency, text search
 // and sort order, on events a bridge shipped (so every field is under the test's control).
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, mintToken } from "./helpers.ts";
+import { api, ingestEvent, mintToken, openBridgeSession } from "./helpers.ts";
 
 const TEAM = "logs-filters";
 let token: string;
 const t0 = Date.now() - 60_000;
 
-const event = (n: number, overrides: Record<string, unknown>) => ({
-  id: crypto.randomUUID(),
-  ts: t0 + n,
-  direction: "client_to_server",
-  kind: "request",
-  method: "tools/call",
-  target: "read_file",
-  request_id: String(n),
-  status: "ok",
-  error_code: null,
-  latency_ms: 5,
-  bytes_in: 1,
-  bytes_out: 1,
-  decision: null,
-  rule: null,
-  redactions: null,
-  params_excerpt: null,
-  result_excerpt: null,
-  ...overrides,
-});
+const event = (n: number, overrides: Record<string, unknown>) =>
+  ingestEvent({ ts: t0 + n, request_id: String(n), latency_ms: 5, ...overrides });
 
 async function targets(query: string): Promise<string[]> {
   const response = await api("GET", `/api/v1/logs?server=filtered&${query}`, token);
@@ -36,13 +18,7 @@ async function targets(query: string): Promise<string[]> {
 
 beforeAll(async () => {
   token = await mintToken({ team: TEAM, roles: ["member"] });
-  const session = crypto.randomUUID();
-  await api("POST", "/api/v1/ingest/sessions", token, {
-    id: session,
-    server: "filtered",
-    machine: { host: "h", os: "linux", arch: "x64", node: "v20", helmet: "0.1.0" },
-    started_at: t0,
-  });
+  const session = await openBridgeSession(token, "filtered", t0);
   const batch = [
     event(1, { target: "a-ok" }),
     event(2, { target: "b-slow", latency_ms: 900 }),
@@ -92,13 +68,7 @@ describe("/api/v1/logs filters", () => {
   });
 
   it("lists violations for audit: denials, would-deny decisions, redactions and rug pulls, nothing else", async () => {
-    const session = crypto.randomUUID();
-    await api("POST", "/api/v1/ingest/sessions", token, {
-      id: session,
-      server: "audited",
-      machine: { host: "h", os: "linux", arch: "x64", node: "v20", helmet: "0.1.0" },
-      started_at: t0,
-    });
+    const session = await openBridgeSession(token, "audited", t0);
     const batch = [
       event(11, { target: "allowed", decision: "allow" }),
       event(12, { target: "denied", decision: "deny", status: "denied", rule: "no-rm" }),

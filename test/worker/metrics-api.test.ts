@@ -1,6 +1,6 @@
 // /api/v1/metrics on events a bridge shipped, so counts, latencies and buckets are known exactly.
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, mintToken } from "./helpers.ts";
+import { api, ingestEvent, mintToken, openBridgeSession } from "./helpers.ts";
 
 const TEAM = "metrics-api";
 let token: string;
@@ -8,26 +8,16 @@ const hour = 3_600_000;
 // Two whole hours, an hour back, so the window and its buckets are fixed.
 const start = Math.floor((Date.now() - 3 * hour) / hour) * hour;
 
-const call = (at: number, tool: string, subject: string, overrides: Record<string, unknown> = {}) => ({
-  id: crypto.randomUUID(),
-  ts: at,
-  direction: "client_to_server",
-  kind: "request",
-  method: "tools/call",
-  target: tool,
-  request_id: "1",
-  status: "ok",
-  error_code: null,
-  latency_ms: 10,
-  bytes_in: 100,
-  bytes_out: 1_000,
-  decision: null,
-  rule: null,
-  redactions: null,
-  params_excerpt: subject,
-  result_excerpt: null,
-  ...overrides,
-});
+const call = (at: number, tool: string, subject: string, overrides: Record<string, unknown> = {}) =>
+  ingestEvent({
+    ts: at,
+    target: tool,
+    latency_ms: 10,
+    bytes_in: 100,
+    bytes_out: 1_000,
+    params_excerpt: subject,
+    ...overrides,
+  });
 
 interface MetricsRow {
   group: string | null;
@@ -55,13 +45,7 @@ async function metrics(query: string) {
 
 beforeAll(async () => {
   token = await mintToken({ team: TEAM, sub: "ann", roles: ["member"] });
-  const session = crypto.randomUUID();
-  await api("POST", "/api/v1/ingest/sessions", token, {
-    id: session,
-    server: "measured",
-    machine: { host: "h", os: "linux", arch: "x64", node: "v20", helmet: "0.1.0" },
-    started_at: start,
-  });
+  const session = await openBridgeSession(token, "measured", start);
   const first = Array.from({ length: 10 }, (_, i) =>
     call(start + i * 1_000, "read_file", "ann", { latency_ms: (i + 1) * 10 }),
   );
