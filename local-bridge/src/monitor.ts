@@ -108,6 +108,8 @@ export class Monitor {
     string,
     { event: IngestEvent; request: JsonRpcRequest; startedAt: number; redact: boolean }
   >();
+  /** Progress token → the open request that gave it, so a progress notification finds its request at once. */
+  readonly #byProgressToken = new Map<string, string>();
   #queue: IngestEvent[] = [];
   #droppedWhileSpooling = 0;
   #totals = { calls: 0, errors: 0, bytes_in: 0, bytes_out: 0 };
@@ -233,7 +235,10 @@ export class Monitor {
       event.redactions = redacted.redactions.length > 0 ? redacted.redactions : null;
     }
     if (isRequest(message)) {
-      this.#open.set(idKey(message.id), { event, request: message, startedAt: now, redact });
+      const key = idKey(message.id);
+      this.#open.set(key, { event, request: message, startedAt: now, redact });
+      const token = progressTokenOf(message.params);
+      if (token !== null) this.#byProgressToken.set(String(token), key);
     } else {
       // A cancelled request gets no answer (the spec says so): it is logged as cancelled now.
       const cancelled =
@@ -243,7 +248,7 @@ export class Monitor {
       const key = typeof cancelled === "string" || typeof cancelled === "number" ? idKey(cancelled) : null;
       const open = key === null ? undefined : this.#open.get(key);
       if (open && key !== null) {
-        this.#open.delete(key);
+        this.#closeRequest(key);
         open.event.status = "cancelled";
         open.event.latency_ms = Math.max(0, now - open.startedAt);
         this.#push(open.event);
@@ -280,10 +285,8 @@ export class Monitor {
         : null;
       const denied = verdict?.decision.action === "deny";
       const token = message.method === "notifications/progress" ? progressTokenOf(message.params) : null;
-      const open =
-        token === null || denied
-          ? undefined
-          : [...this.#open.values()].find((o) => progressTokenOf(o.request.params) === token);
+      const owner = token === null || denied ? undefined : this.#byProgressToken.get(String(token));
+      const open = owner === undefined ? undefined : this.#open.get(owner);
       if (open) {
         open.event.progress_count += 1;
         open.event.bytes_out += bytes;
@@ -304,7 +307,7 @@ export class Monitor {
       this.#push(this.#event(message, "server_to_client", now, { bytes_out: bytes }));
       return { forward: message, toServer };
     }
-    this.#open.delete(key);
+    this.#closeRequest(key);
     let out: JsonRpcMessage = message;
     let record: JsonRpcMessage = message;
     const request = open.request;
@@ -380,10 +383,20 @@ export class Monitor {
       this.#queue.push(open.event);
     }
     this.#open.clear();
+    this.#byProgressToken.clear();
     this.#enqueue(() => this.#flush());
     if (this.#registered)
       this.#enqueue(() => this.#send({ kind: "end", sessionId: this.#sessionId, endedAt: now }));
     await this.#flushing;
+  }
+
+  /** The request `key` is answered (or cancelled): it and its progress token are forgotten. */
+  #closeRequest(key: string): void {
+    const open = this.#open.get(key);
+    this.#open.delete(key);
+    const token = open ? progressTokenOf(open.request.params) : null;
+    if (token !== null && this.#byProgressToken.get(String(token)) === key)
+      this.#byProgressToken.delete(String(token));
   }
 
   #register(params: Record<string, unknown> | undefined, at: number): void {
