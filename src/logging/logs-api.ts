@@ -5,7 +5,6 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { requireRole } from "../auth/middleware.ts";
 import { database } from "../db/client.ts";
-import { GatewayError } from "../errors.ts";
 import { validationHook } from "../http/validation.ts";
 import { decodeCursor, encodeCursor, LogItem, timestamp, toItem } from "./log-item.ts";
 import { queryEvents } from "./log-store.ts";

@@ -5,9 +5,10 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Identity } from "../../src/auth/identity.ts";
 import type { JsonRpcMessage } from "../../src/core/jsonrpc.ts";
+import { filterListingMessage } from "../../src/core/policy/enforcement.ts";
 import { PolicySet } from "../../src/core/policy/engine.ts";
 import { policySchema } from "../../src/core/policy/policy-schema.ts";
-import { filterListing, isVisible } from "../../src/proxy/list-filter.ts";
+import { isVisible } from "../../src/proxy/list-filter.ts";
 import { denialResponse, judgeClientMessages } from "../../src/proxy/policy-enforcement.ts";
 
 const TOOLS = ["read_file", "read_dir", "write_file", "rm", "search"];
@@ -47,25 +48,17 @@ describe("listing filter and call enforcement", () => {
             mode,
           );
           const caller = who as Identity;
-          const listing = new Response(
-            JSON.stringify({
-              jsonrpc: "2.0",
-              id: 1,
-              result: { tools: TOOLS.map((name) => ({ name, inputSchema: { type: "object" } })) },
-            }),
-            { headers: { "content-type": "application/json" } },
-          );
-          const filtered = await filterListing(
-            listing,
-            { id: 1, method: "tools/list" },
-            (probe) => isVisible(policies, "s", caller, probe),
-            {
-              maxBytes: 1 << 20,
-              server: "s",
-            },
+          const listing: JsonRpcMessage = {
+            jsonrpc: "2.0",
+            id: 1,
+            result: { tools: TOOLS.map((name) => ({ name, inputSchema: { type: "object" } })) },
+          };
+          // The function the gateway applies to each listing answer it rewrites.
+          const filtered = filterListingMessage(listing, { id: 1, method: "tools/list" }, (probe) =>
+            isVisible(policies, "s", caller, probe),
           );
           const listed = new Set(
-            (JSON.parse(filtered) as { result: { tools: Array<{ name: string }> } }).result.tools.map(
+            (filtered as unknown as { result: { tools: Array<{ name: string }> } }).result.tools.map(
               (t) => t.name,
             ),
           );
