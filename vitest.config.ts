@@ -22,6 +22,8 @@ export default defineConfig({
                 SERVER_CACHE_TTL_MS: "0",
                 TEST_MIGRATIONS: await readD1Migrations("./migrations"),
               },
+              // The events queue delivers within 50 ms here (1 s in wrangler.toml), so tests see logs quickly.
+              queueConsumers: { "helmet-events": { maxBatchTimeout: 0.05 } },
             },
           })),
         ],

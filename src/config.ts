@@ -24,6 +24,8 @@ export interface GatewayConfig {
   maxBodyBytes: number;
   upstreamTimeoutMs: number;
   serverCacheTtlMs: number;
+  /** Events older than this many days are deleted by the retention job; 0 keeps them forever. */
+  eventRetentionDays: number;
   /** Root key for sealed session ids and upstream credentials. */
   encryptionKey: Uint8Array;
 }
@@ -93,6 +95,7 @@ const envSchema = z
     MAX_BODY_BYTES: integer(1_024, 100 * 1024 * 1024, 4 * 1024 * 1024),
     UPSTREAM_TIMEOUT_MS: integer(100, 15 * 60_000, 60_000),
     SERVER_CACHE_TTL_MS: integer(0, 300_000, 5_000),
+    EVENT_RETENTION_DAYS: integer(0, 36_500, 30),
     ENCRYPTION_KEY: z.string({ error: "is required (32 random bytes, base64)" }),
   })
   .transform((env, ctx): GatewayConfig => {
@@ -140,6 +143,7 @@ const envSchema = z
       maxBodyBytes: env.MAX_BODY_BYTES,
       upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
       serverCacheTtlMs: env.SERVER_CACHE_TTL_MS,
+      eventRetentionDays: env.EVENT_RETENTION_DAYS,
       encryptionKey: encryptionKey ?? new Uint8Array(0),
     };
   });

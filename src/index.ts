@@ -1,5 +1,7 @@
-// Worker entry point.
+// Worker entry point: HTTP traffic, the events queue's consumer and the daily retention job.
 import { createApp } from "./app.ts";
+import { consumeEvents } from "./logging/event-consumer.ts";
+import { applyRetention } from "./logging/retention.ts";
 
 export { RateLimiter } from "./policy/rate-limiter.ts";
 
@@ -7,4 +9,8 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<Env>;
+  queue: consumeEvents,
+  scheduled(controller, env, ctx) {
+    ctx.waitUntil(applyRetention(env, controller.scheduledTime));
+  },
+} satisfies ExportedHandler<Env, unknown>;

@@ -162,6 +162,8 @@ export const events = sqliteTable(
     index("events_team_subject_ts").on(t.team, t.subject, t.ts, t.id),
     index("events_team_target_ts").on(t.team, t.target, t.ts, t.id),
     index("events_team_decision_ts").on(t.team, t.decision, t.ts, t.id),
+    // For the retention job, which deletes by age across teams.
+    index("events_ts").on(t.ts),
   ],
 );
 

@@ -13,7 +13,8 @@ import { database } from "../db/client.ts";
 import { type SessionRow, sessions } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
 import { validationHook } from "../http/validation.ts";
-import { insertEventStatements, type StoredEvent, touchSessionStatement } from "../logging/log-store.ts";
+import { enqueueEvents } from "../logging/event-queue.ts";
+import type { StoredEvent } from "../logging/log-store.ts";
 import { findServer } from "../registry/server-store.ts";
 
 /** Largest ingest request body. */
@@ -254,7 +255,9 @@ ingestApi.openapi(
     request: { body: { required: true, content: { "application/json": { schema: EventBatch } } } },
     responses: {
       202: {
-        description: "Stored (events already stored under the same id are not stored again).",
+        description:
+          "Accepted: the events are queued and appear in the logs within seconds. An event id already stored " +
+          "is not stored again, so a batch may safely be sent twice.",
         content: { "application/json": { schema: z.object({ received: z.number().int() }) } },
       },
     },
@@ -299,10 +302,7 @@ ingestApi.openapi(
       resultExcerpt: redacted(event.result_excerpt),
     }));
     const latest = Math.max(...rows.map((row) => row.ts));
-    await c.env.DB.batch([
-      ...insertEventStatements(c.env.DB, rows),
-      touchSessionStatement(c.env.DB, session.id, latest),
-    ]);
+    await enqueueEvents(c.env, rows, new Map([[session.id, latest]]));
     return c.json({ received: rows.length }, 202);
   },
 );

@@ -1,13 +1,8 @@
-// Writes events to D1 in batches shared by all the exchanges an isolate is serving: rows wait a moment in one
-// pending batch, and a single D1 batch writes them, so a busy isolate makes one write where it would make dozens.
-// The request that opens a batch keeps itself alive (waitUntil) until that batch is written.
-import {
-  insertEventStatements,
-  type SessionStart,
-  type StoredEvent,
-  startSessionStatement,
-  touchSessionStatement,
-} from "./log-store.ts";
+// Gathers the events of all the exchanges an isolate is serving: rows wait a moment in one pending batch, which is
+// then sent to the events queue in as few messages as fit, so a busy isolate makes one send where it would make
+// dozens. The request that opens a batch keeps itself alive (waitUntil) until that batch is sent.
+import { enqueueEvents } from "./event-queue.ts";
+import { type SessionStart, type StoredEvent, startSessionStatement } from "./log-store.ts";
 
 /** How long rows wait for company before they are written. */
 export const WRITE_DELAY_MS = 50;
@@ -64,16 +59,15 @@ function take(env: Env, batch: PendingBatch): Promise<void> {
 }
 
 async function writeBatch(env: Env, batch: PendingBatch): Promise<void> {
-  if (batch.rows.length === 0 && batch.sessionStarts.length === 0 && batch.touches.size === 0) return;
-  const statements = [
-    // Session rows first: the events and touches of the same batch may refer to them.
-    ...batch.sessionStarts.map((start) => startSessionStatement(env.DB, start)),
-    ...insertEventStatements(env.DB, batch.rows),
-    ...[...batch.touches].map(([sessionId, at]) => touchSessionStatement(env.DB, sessionId, at)),
-  ];
-  if (statements.length === 0) return;
   try {
-    await env.DB.batch(statements);
+    // Session rows are written directly: the gateway reads them back to recover a lost upstream session, so they
+    // cannot wait for the queue. Events and touches go through the queue.
+    await Promise.all([
+      batch.sessionStarts.length > 0
+        ? env.DB.batch(batch.sessionStarts.map((start) => startSessionStatement(env.DB, start)))
+        : null,
+      enqueueEvents(env, batch.rows, batch.touches),
+    ]);
   } catch (error) {
     // Logging must never break traffic; the operator sees the failure in the Worker's logs.
     console.error("helmet: writing events failed", { count: batch.rows.length, error: String(error) });

@@ -1,7 +1,7 @@
 // Helpers for Worker tests: tokens, API calls and MCP exchanges against the Worker's own fetch handler.
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { importJWK, type JWTPayload, SignJWT } from "jose";
-import { inject } from "vitest";
+import { inject, vi } from "vitest";
 import { TEST_JWT_SECRET } from "../test-secrets.ts";
 import "./provided-context.ts";
 
@@ -205,4 +205,35 @@ export async function openBridgeSession(
   });
   if (response.status !== 201) throw new Error(`registering a bridge session failed: ${response.status}`);
   return id;
+}
+
+/**
+ * Ships events of a bridge session through POST /api/v1/ingest/events (500 per request) and waits, bounded, until
+ * the events queue has written them all: what a test reads afterwards includes them.
+ */
+export async function shipEvents(
+  token: string,
+  sessionId: string,
+  events: ReadonlyArray<Record<string, unknown>>,
+): Promise<void> {
+  for (let i = 0; i < events.length; i += 500) {
+    const response = await api("POST", "/api/v1/ingest/events", token, {
+      session_id: sessionId,
+      events: events.slice(i, i + 500),
+    });
+    if (response.status !== 202) throw new Error(`shipping events failed: ${response.status}`);
+  }
+  const ids = JSON.stringify(events.map((event) => event.id));
+  await vi.waitFor(
+    async () => {
+      const stored = await env.DB.prepare(
+        "SELECT count(*) AS n FROM events WHERE id IN (SELECT value FROM json_each(?))",
+      )
+        .bind(ids)
+        .first<{ n: number }>();
+      if (stored?.n !== events.length)
+        throw new Error(`${stored?.n} of ${events.length} events stored so far`);
+    },
+    { timeout: 10_000, interval: 50 },
+  );
 }

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { api, mintToken } from "./helpers.ts";
 
 const TEAM = "ingest";
@@ -45,6 +45,37 @@ async function logsOf(sessionId: string) {
   return page.items;
 }
 
+/** Events reach the logs through the queue: waits (bounded) until the session holds `count` of them. */
+async function logsWhen(sessionId: string, count: number) {
+  let items: Array<Record<string, unknown>> = [];
+  await vi.waitFor(
+    async () => {
+      items = await logsOf(sessionId);
+      if (items.length < count) throw new Error(`${items.length} of ${count} events so far`);
+    },
+    { timeout: 5_000, interval: 50 },
+  );
+  return items;
+}
+
+/**
+ * Sends one last event and waits for it, so everything sent before it has been through the queue: what is
+ * missing then was not stored.
+ */
+async function settled(sessionId: string, token = member) {
+  const marker = event({ target: "marker" });
+  const sent = await api("POST", "/api/v1/ingest/events", token, { session_id: sessionId, events: [marker] });
+  expect(sent.status).toBe(202);
+  await vi.waitFor(
+    async () => {
+      if (!(await logsOf(sessionId)).some((item) => item.id === marker.id))
+        throw new Error("marker not in yet");
+    },
+    { timeout: 5_000, interval: 50 },
+  );
+  return (await logsOf(sessionId)).filter((item) => item.id !== marker.id);
+}
+
 beforeAll(async () => {
   member = await mintToken({ team: TEAM, sub: "dana", roles: ["member"] });
   other = await mintToken({ team: TEAM, sub: "eve", roles: ["member"] });
@@ -75,7 +106,7 @@ describe("/api/v1/ingest", () => {
     const batch = { session_id: id, events };
     expect((await api("POST", "/api/v1/ingest/events", member, batch)).status).toBe(202);
     expect((await api("POST", "/api/v1/ingest/events", member, batch)).status).toBe(202);
-    const items = await logsOf(id);
+    const items = await settled(id);
     expect(items).toHaveLength(2);
     expect(items.map((item) => item.id).sort()).toEqual(events.map((e) => e.id).sort());
     expect(items[0]).toMatchObject({ server: "filesystem", subject: "dana", session_id: id });
@@ -86,7 +117,7 @@ describe("/api/v1/ingest", () => {
     await api("POST", "/api/v1/ingest/sessions", member, session(id));
     const leaky = event({ result_excerpt: "token ghp_0123456789abcdefghijABCDEFGHIJ012345 here" });
     await api("POST", "/api/v1/ingest/events", member, { session_id: id, events: [leaky] });
-    const [item] = await logsOf(id);
+    const [item] = await logsWhen(id, 1);
     expect(String(item?.result_excerpt)).toContain("[REDACTED:");
     expect(JSON.stringify(item)).not.toContain("ghp_0123456789");
   });
@@ -116,7 +147,7 @@ describe("/api/v1/ingest", () => {
       padding: "y".repeat(3 * 1024 * 1024),
     });
     expect(huge.status).toBe(413);
-    expect(await logsOf(id)).toEqual([]);
+    expect(await settled(id)).toEqual([]);
   });
 
   it("keeps sessions to their owner: another member, a viewer and another team get nothing in", async () => {
@@ -128,7 +159,7 @@ describe("/api/v1/ingest", () => {
     expect((await api("POST", "/api/v1/ingest/events", viewer, batch)).status).toBe(403);
     const stranger = await mintToken({ team: "elsewhere", sub: "dana", roles: ["member"] });
     expect((await api("POST", "/api/v1/ingest/events", stranger, batch)).status).toBe(404);
-    expect(await logsOf(id)).toEqual([]);
+    expect(await settled(id)).toEqual([]);
   });
 
   it("keeps a session's latest metrics, newest first even when an older report arrives late", async () => {

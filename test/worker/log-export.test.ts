@@ -1,6 +1,6 @@
 // /api/v1/logs/export: a window of events as NDJSON or CSV, streamed a page at a time.
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, ingestEvent, mintToken, openBridgeSession } from "./helpers.ts";
+import { api, ingestEvent, mintToken, openBridgeSession, shipEvents } from "./helpers.ts";
 
 const TEAM = "log-export";
 let token: string;
@@ -16,13 +16,7 @@ beforeAll(async () => {
   const events = Array.from({ length: COUNT }, (_, n) =>
     n === 0 ? event(n, { target: '=cmd|" /C calc", "x"', result_excerpt: 'line one\nline "two"' }) : event(n),
   );
-  for (let i = 0; i < events.length; i += 500) {
-    const stored = await api("POST", "/api/v1/ingest/events", token, {
-      session_id: session,
-      events: events.slice(i, i + 500),
-    });
-    expect(stored.status).toBe(202);
-  }
+  await shipEvents(token, session, events);
 });
 
 describe("/api/v1/logs/export", () => {

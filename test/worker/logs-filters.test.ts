@@ -1,7 +1,7 @@
 // /api/v1/logs filters beyond server, session and tool: status and error code, direction, latency, text search
 // and sort order, on events a bridge shipped (so every field is under the test's control).
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, ingestEvent, mintToken, openBridgeSession } from "./helpers.ts";
+import { api, ingestEvent, mintToken, openBridgeSession, shipEvents } from "./helpers.ts";
 
 const TEAM = "logs-filters";
 let token: string;
@@ -36,8 +36,7 @@ beforeAll(async () => {
     }),
     event(5, { target: "e-text", params_excerpt: '{"path":"/srv/100%_done"}' }),
   ];
-  const stored = await api("POST", "/api/v1/ingest/events", token, { session_id: session, events: batch });
-  expect(stored.status).toBe(202);
+  await shipEvents(token, session, batch);
 });
 
 describe("/api/v1/logs filters", () => {
@@ -80,9 +79,7 @@ describe("/api/v1/logs filters", () => {
       }),
       event(15, { target: "plain" }),
     ];
-    expect(
-      (await api("POST", "/api/v1/ingest/events", token, { session_id: session, events: batch })).status,
-    ).toBe(202);
+    await shipEvents(token, session, batch);
     const response = await api("GET", "/api/v1/violations?server=audited&sort=oldest", token);
     expect(response.status).toBe(200);
     const { items } = await response.json<{ items: Array<{ target: string }> }>();

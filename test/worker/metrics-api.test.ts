@@ -1,6 +1,6 @@
 // /api/v1/metrics on events a bridge shipped, so counts, latencies and buckets are known exactly.
 import { beforeAll, describe, expect, it } from "vitest";
-import { api, ingestEvent, mintToken, openBridgeSession } from "./helpers.ts";
+import { api, ingestEvent, mintToken, openBridgeSession, shipEvents } from "./helpers.ts";
 
 const TEAM = "metrics-api";
 let token: string;
@@ -55,9 +55,7 @@ beforeAll(async () => {
     call(start + 30_000, "rm", "ann", { status: "denied", decision: "deny", latency_ms: 0 }),
     call(start + hour + 5_000, "read_file", "ann", { latency_ms: 7 }),
   ];
-  expect(
-    (await api("POST", "/api/v1/ingest/events", token, { session_id: session, events: batch })).status,
-  ).toBe(202);
+  await shipEvents(token, session, batch);
 });
 
 describe("/api/v1/metrics", () => {

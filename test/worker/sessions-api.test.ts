@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { api, initialize, mintToken, probeUrl, registerServer } from "./helpers.ts";
+import { api, initialize, mintToken, probeUrl, registerServer, shipEvents } from "./helpers.ts";
 
 const TEAM = "sessions-api";
 let admin: string;
@@ -55,10 +55,7 @@ async function bridgeSession(): Promise<string> {
     params_excerpt: null,
     result_excerpt: null,
   });
-  await api("POST", "/api/v1/ingest/events", member, {
-    session_id: id,
-    events: [event(1), event(2), event(3)],
-  });
+  await shipEvents(member, id, [event(1), event(2), event(3)]);
   await api("POST", `/api/v1/ingest/sessions/${id}/metrics`, member, {
     at: Date.now(),
     totals: { calls: 3, errors: 0, bytes_in: 30, bytes_out: 60 },

@@ -1,0 +1,1 @@
+CREATE INDEX `events_ts` ON `events` (`ts`);
