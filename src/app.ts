@@ -1,5 +1,5 @@
 // The gateway's Hono application: every route mounted in one place, and one error handler for all of them.
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env.ts";
 import { meApi } from "./auth/me-api.ts";
@@ -9,7 +9,9 @@ import { tokensApi } from "./auth/tokens-api.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { errorResponse } from "./core/jsonrpc.ts";
 import { GatewayError, restErrorBody } from "./errors.ts";
+import { apiReference } from "./http/api-reference.ts";
 import { corsGuard } from "./http/cors.ts";
+import { OPENAPI_PATH, openApiDocument, registerSecurityScheme } from "./http/openapi-document.ts";
 import { ingestApi } from "./ingest/ingest-api.ts";
 import { logExportApi } from "./logging/log-export.ts";
 import { logsApi, violationsApi } from "./logging/logs-api.ts";
@@ -17,6 +19,7 @@ import { metricsApi } from "./logging/metrics-api.ts";
 import { sessionsApi } from "./logging/sessions-api.ts";
 import { toolPinsApi } from "./pinning/tool-pins-api.ts";
 import { policiesApi } from "./policy/policies-api.ts";
+import { registerMcpPaths } from "./proxy/mcp-openapi.ts";
 import { mcpRoutes } from "./proxy/mcp-routes.ts";
 import { serversApi } from "./registry/servers-api.ts";
 
@@ -67,8 +70,10 @@ function renderError(error: Error, c: { req: { path: string } }): Response {
   });
 }
 
-export function createApp(): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+  registerSecurityScheme(app);
+  registerMcpPaths(app.openAPIRegistry);
 
   app.use("*", async (c, next) => {
     c.set("config", loadConfig(c.env));
@@ -88,6 +93,9 @@ export function createApp(): Hono<AppEnv> {
   app.route("/mcp", mcpRoutes);
 
   app.use("/api/*", corsGuard());
+  // The API's description and its reference page are public: they hold no team's data.
+  app.get(OPENAPI_PATH, (c) => c.json(openApiDocument(app, new URL(c.req.url).origin)));
+  app.route("/api/docs", apiReference);
   app.use("/api/v1/*", authenticate());
   app.route("/api/v1/servers", serversApi);
   app.route("/api/v1/servers", toolPinsApi);

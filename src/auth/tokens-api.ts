@@ -1,16 +1,16 @@
 // /api/v1/tokens: named API tokens. Anyone signed in creates tokens for themselves, with roles no wider than their
 // own and an optional expiry; the token is shown once. Members see and revoke their own tokens, admins every token
 // of the team. An API token cannot create tokens.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { randomId } from "../core/base64url.ts";
 import { database } from "../db/client.ts";
 import { type ApiTokenRow, apiTokens } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
+import { apiRoute } from "../http/openapi.ts";
 import { validationHook } from "../http/validation.ts";
 import { listTokens, newApiToken, revokeToken, tokenHash } from "./api-tokens.ts";
 import { hasRole, ROLES } from "./identity.ts";
-import { requireRole } from "./middleware.ts";
 
 const CreateToken = z
   .strictObject({
@@ -22,7 +22,18 @@ const CreateToken = z
       .optional()
       .openapi({ description: "Epoch milliseconds; the token stops working then. Omit for no expiry." }),
   })
-  .openapi("CreateToken");
+  .openapi("CreateToken", { example: { name: "ci-logs", roles: ["viewer"], expires_at: 1_798_761_600_000 } });
+
+const EXAMPLE_TOKEN = {
+  id: "tok_3xY9bQ2mLk7VdR1sTz8wPa",
+  name: "ci-logs",
+  subject: "alice",
+  roles: ["viewer"],
+  created_at: "2026-11-21T16:40:00.000Z",
+  expires_at: "2027-01-01T00:00:00.000Z",
+  revoked_at: null,
+  last_used_at: null,
+};
 
 const Token = z
   .object({
@@ -35,7 +46,7 @@ const Token = z
     revoked_at: z.string().nullable(),
     last_used_at: z.string().nullable(),
   })
-  .openapi("ApiToken");
+  .openapi("ApiToken", { example: EXAMPLE_TOKEN });
 
 const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
 
@@ -55,15 +66,39 @@ function toApi(row: ApiTokenRow): z.infer<typeof Token> {
 export const tokensApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 tokensApi.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/",
-    middleware: [requireRole("viewer")] as const,
+    summary: "Create an API token",
+    tags: ["Identity"],
+    role: "viewer",
+    description:
+      "Creates a long-lived token for yourself, with roles no wider than yours and an optional expiry. Send it " +
+      "as `Authorization: Bearer hlm_…`. Needs your own sign-in: an API token cannot create tokens.",
     request: { body: { required: true, content: { "application/json": { schema: CreateToken } } } },
     responses: {
       201: {
         description: "Created. `token` is shown this once; only its hash is kept.",
-        content: { "application/json": { schema: Token.extend({ token: z.string() }) } },
+        content: {
+          "application/json": {
+            schema: Token.extend({ token: z.string() }),
+            example: { ...EXAMPLE_TOKEN, token: "hlm_q0VtPz7cX2mKd9LrW4sYbN1aJ6eH3gFuT8iOkQ5vRxM" },
+          },
+        },
+      },
+    },
+    errors: {
+      400: {
+        validation_failed: {
+          when: "`expires_at` is in the past.",
+          message: "Invalid request: 'expires_at' is in the past.",
+        },
+      },
+      403: {
+        forbidden: {
+          when: "The request is authenticated with an API token, or asks for a role wider than yours.",
+          message: "You cannot give a token the admin role: it is wider than yours.",
+        },
       },
     },
   }),
@@ -103,10 +138,12 @@ tokensApi.openapi(
 );
 
 tokensApi.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/",
-    middleware: [requireRole("viewer")] as const,
+    summary: "List API tokens",
+    tags: ["Identity"],
+    role: "viewer",
     responses: {
       200: {
         description:
@@ -126,21 +163,45 @@ tokensApi.openapi(
 );
 
 tokensApi.openapi(
-  createRoute({
+  apiRoute({
     method: "delete",
     path: "/{id}",
-    middleware: [requireRole("viewer")] as const,
+    summary: "Revoke an API token",
+    tags: ["Identity"],
+    role: "viewer",
+    description: "Revokes one of your tokens (an admin: any token of the team). It stops working at once.",
     request: {
       params: z.object({
         id: z
           .string()
           .min(1)
           .max(64)
-          .openapi({ param: { name: "id", in: "path" } }),
+          .openapi({
+            param: { name: "id", in: "path" },
+            description: "The token's `id` (not the token itself).",
+            example: "tok_3xY9bQ2mLk7VdR1sTz8wPa",
+          }),
       }),
     },
     responses: {
-      200: { description: "Revoked at once.", content: { "application/json": { schema: Token } } },
+      200: {
+        description: "Revoked at once; the body is the token with its `revoked_at`.",
+        content: { "application/json": { schema: Token } },
+      },
+    },
+    errors: {
+      404: {
+        token_not_found: {
+          when: "You have no token of that id (a member sees only their own tokens).",
+          message: "You have no token 'tok_3xY9bQ2mLk7VdR1sTz8wPa'.",
+        },
+      },
+      409: {
+        token_revoked: {
+          when: "The token is revoked already.",
+          message: "Token 'tok_3xY9bQ2mLk7VdR1sTz8wPa' is revoked already.",
+        },
+      },
     },
   }),
   async (c) => {

@@ -3,15 +3,15 @@
 // caller who registered it; events are filed under that session's team, server and subject, whatever the
 // bridge claims. Event ids make shipping idempotent: a batch sent twice (a replayed spool) is stored once.
 // Excerpts arrive redacted by the bridge and are redacted again here: the log never trusts a client with that.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, sql } from "drizzle-orm";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../app-env.ts";
-import { requireRole } from "../auth/middleware.ts";
 import { redactText } from "../core/detectors/detect.ts";
 import { database } from "../db/client.ts";
 import { type SessionRow, sessions } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
+import { apiRoute, type ErrorCodes } from "../http/openapi.ts";
 import { validationHook } from "../http/validation.ts";
 import { enqueueEvents } from "../logging/event-queue.ts";
 import type { StoredEvent } from "../logging/log-store.ts";
@@ -87,7 +87,32 @@ const EventBatch = z
   })
   .openapi("EventBatch");
 
-const SessionParam = z.object({ id: Uuid.openapi({ param: { name: "id", in: "path" } }) });
+const SessionParam = z.object({
+  id: Uuid.openapi({
+    param: { name: "id", in: "path" },
+    description: "The bridge session's id, as registered with POST /api/v1/ingest/sessions.",
+  }),
+});
+
+const Registered = z
+  .object({ id: z.string(), server: z.string(), source: z.literal("bridge") })
+  .openapi("RegisteredBridgeSession");
+
+const TOO_LARGE: ErrorCodes = {
+  413: {
+    body_too_large: {
+      when: `The request is larger than ${MAX_INGEST_BYTES} bytes.`,
+      message: `An ingest request may carry at most ${MAX_INGEST_BYTES} bytes.`,
+    },
+  },
+};
+
+const NOT_YOURS: ErrorCodes[404] = {
+  session_not_found: {
+    when: "The session is not a bridge session you registered (or does not exist).",
+    message: "No bridge session '0b9f4a8e-3c1e-4d7a-9a53-6c2f0e8b7d41' of yours is registered.",
+  },
+};
 
 const count = z.number().int().min(0);
 const millis = z.number().min(0).nullable();
@@ -141,14 +166,31 @@ ingestApi.use(
 );
 
 ingestApi.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/sessions",
-    middleware: [requireRole("member")] as const,
+    summary: "Register a bridge session",
+    description:
+      "Called by `helmet` when a client initializes the stdio server it wraps. The session is filed under the " +
+      "caller's team and subject; registering the same id again is a harmless retry.",
+    tags: ["Ingest"],
+    role: "member",
     request: { body: { required: true, content: { "application/json": { schema: RegisterSession } } } },
     responses: {
-      201: { description: "Registered." },
-      200: { description: "Already registered by the caller (a retry)." },
+      201: { description: "Registered.", content: { "application/json": { schema: Registered } } },
+      200: {
+        description: "Already registered by the caller (a retry).",
+        content: { "application/json": { schema: Registered } },
+      },
+    },
+    errors: {
+      ...TOO_LARGE,
+      409: {
+        session_exists: {
+          when: "Someone else registered a session with this id.",
+          message: "Session '0b9f4a8e-3c1e-4d7a-9a53-6c2f0e8b7d41' is already registered.",
+        },
+      },
     },
   }),
   async (c) => {
@@ -180,20 +222,22 @@ ingestApi.openapi(
       .values(row)
       .onConflictDoNothing()
       .returning({ id: sessions.id });
-    if (inserted.length === 1) return c.json({ id: row.id, server: row.server, source: "bridge" }, 201);
+    if (inserted.length === 1) return c.json({ id: row.id, server: row.server, source: "bridge" as const }, 201);
     // A retry of the caller's own registration is fine; an id someone else holds is not.
     await ownSession(c.env, team, subject, input.id).catch(() => {
       throw new GatewayError(409, "session_exists", `Session '${input.id}' is already registered.`);
     });
-    return c.json({ id: row.id, server: row.server, source: "bridge" }, 200);
+    return c.json({ id: row.id, server: row.server, source: "bridge" as const }, 200);
   },
 );
 
 ingestApi.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/sessions/{id}/end",
-    middleware: [requireRole("member")] as const,
+    summary: "End a bridge session",
+    tags: ["Ingest"],
+    role: "member",
     request: {
       params: SessionParam,
       body: {
@@ -202,6 +246,7 @@ ingestApi.openapi(
       },
     },
     responses: { 204: { description: "Ended." } },
+    errors: { ...TOO_LARGE, 404: NOT_YOURS },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -217,15 +262,21 @@ ingestApi.openapi(
 );
 
 ingestApi.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/sessions/{id}/metrics",
-    middleware: [requireRole("member")] as const,
+    summary: "Report a bridge session's metrics",
+    description:
+      "The bridge's running totals and its last interval's latency percentiles. The newest report (by `at`) is " +
+      "kept; an older one replayed from a spool is ignored.",
+    tags: ["Ingest"],
+    role: "member",
     request: {
       params: SessionParam,
       body: { required: true, content: { "application/json": { schema: Metrics } } },
     },
     responses: { 204: { description: "Stored as the session's latest metrics." } },
+    errors: { ...TOO_LARGE, 404: NOT_YOURS },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -248,10 +299,14 @@ ingestApi.openapi(
 );
 
 ingestApi.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/events",
-    middleware: [requireRole("member")] as const,
+    summary: "Ship a batch of events",
+    description:
+      "Up to 500 events of one bridge session. Excerpts are redacted again here, whatever the bridge sent.",
+    tags: ["Ingest"],
+    role: "member",
     request: { body: { required: true, content: { "application/json": { schema: EventBatch } } } },
     responses: {
       202: {
@@ -260,6 +315,16 @@ ingestApi.openapi(
           "is not stored again, so a batch may safely be sent twice.",
         content: { "application/json": { schema: z.object({ received: z.number().int() }) } },
       },
+    },
+    errors: {
+      ...TOO_LARGE,
+      400: {
+        validation_failed: {
+          when: "An event's timestamp is more than 30 days old or more than 10 minutes ahead of the gateway's clock.",
+          message: "Event '…' has a timestamp more than 30 days old or ahead of the gateway's clock.",
+        },
+      },
+      404: NOT_YOURS,
     },
   }),
   async (c) => {

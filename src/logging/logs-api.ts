@@ -1,10 +1,10 @@
 // GET /api/v1/logs: the team's events, newest (or oldest) first, filtered, with an opaque cursor for the next page
 // that stays stable while new events arrive.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { requireRole } from "../auth/middleware.ts";
 import { database } from "../db/client.ts";
+import { apiRoute } from "../http/openapi.ts";
 import { validationHook } from "../http/validation.ts";
 import { decodeCursor, encodeCursor, LogItem, timestamp, toItem } from "./log-item.ts";
 import { queryEvents } from "./log-store.ts";
@@ -12,10 +12,10 @@ import { queryEvents } from "./log-store.ts";
 const text = (max: number) => z.string().min(1).max(max);
 
 const LogsQuery = z.object({
-  server: text(63).optional(),
-  session: text(64).optional(),
-  subject: text(256).optional(),
-  method: text(128).optional(),
+  server: text(63).optional().openapi({ description: "The server's name.", example: "github" }),
+  session: text(64).optional().openapi({ description: "The gateway or bridge session id." }),
+  subject: text(256).optional().openapi({ description: "The caller's `sub`.", example: "alice" }),
+  method: text(128).optional().openapi({ description: "The JSON-RPC method.", example: "tools/call" }),
   tool: text(256).optional().openapi({ description: "Tool name (tools/call events only)." }),
   target: text(2048).optional().openapi({ description: "Tool, prompt or resource the event addresses." }),
   decision: z
@@ -37,9 +37,13 @@ const LogsQuery = z.object({
       "denied",
       "rug_pull",
     ])
-    .optional(),
+    .optional()
+    .openapi({ description: "The event's outcome (see LogItem's `status`)." }),
   error_code: z.coerce.number().int().optional().openapi({ description: "The JSON-RPC error code." }),
-  direction: z.enum(["client_to_server", "server_to_client"]).optional(),
+  direction: z
+    .enum(["client_to_server", "server_to_client"])
+    .optional()
+    .openapi({ description: "Who sent the message." }),
   min_latency_ms: z.coerce
     .number()
     .int()
@@ -49,12 +53,49 @@ const LogsQuery = z.object({
   q: text(200).optional().openapi({
     description: "Text to find in the target (tool, prompt, resource) or the redacted excerpts.",
   }),
-  sort: z.enum(["newest", "oldest"]).default("newest"),
+  sort: z.enum(["newest", "oldest"]).default("newest").openapi({ description: "The order of the events." }),
   since: timestamp.optional().openapi({ description: "Events at or after this time." }),
   until: timestamp.optional().openapi({ description: "Events before this time." }),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ description: "Events per page." }),
   cursor: text(512).optional().openapi({ description: "next_cursor of the previous page." }),
 });
+
+const CURSOR_REFUSED = {
+  validation_failed: {
+    when: "`cursor` is not one this API returned.",
+    message: "Invalid request: query parameter 'cursor' is not a cursor this API returned.",
+  },
+};
+
+const EXAMPLE_PAGE = {
+  items: [
+    {
+      id: "0b6e7c1a-2d4f-4e8b-9a1c-5f3d2e7b8a90",
+      ts: "2026-11-21T17:54:12.113Z",
+      session_id: "ses_4fG8hK1pZx6cV3nB9mQwRt",
+      server: "filesystem",
+      subject: "carol",
+      direction: "client_to_server",
+      kind: "request",
+      method: "tools/call",
+      tool: "read_file",
+      target: "read_file",
+      request_id: "7",
+      status: "denied",
+      error_code: -31001,
+      latency_ms: 0,
+      bytes_in: 112,
+      bytes_out: 0,
+      progress_count: 0,
+      decision: "deny",
+      rule: "no-system-files",
+      redactions: null,
+      params_excerpt: '{"name":"read_file","arguments":{"path":"/etc/passwd"}}',
+      result_excerpt: '{"reason":"policy:no-system-files"}',
+    },
+  ],
+  next_cursor: "WzE3OTUyODM2NTIxMTMsIjBiNmU3YzFhLTJkNGYtNGU4Yi05YTFjLTVmM2QyZTdiOGE5MCJd",
+};
 
 export const logsApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -84,14 +125,23 @@ async function eventsPage(
 const Page = z.object({ items: z.array(LogItem), next_cursor: z.string().nullable() });
 
 logsApi.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/",
-    middleware: [requireRole("viewer")] as const,
+    summary: "Query the logs",
+    tags: ["Logs"],
+    role: "viewer",
+    description:
+      "The team's events, newest (or oldest) first, filtered. `next_cursor` fetches the next page, and stays " +
+      "stable while new events arrive; it is null on the last page.",
     request: { query: LogsQuery },
     responses: {
-      200: { description: "A page of events.", content: { "application/json": { schema: Page } } },
+      200: {
+        description: "A page of events.",
+        content: { "application/json": { schema: Page, example: EXAMPLE_PAGE } },
+      },
     },
+    errors: { 400: CURSOR_REFUSED },
   }),
   async (c) => c.json(await eventsPage(c, c.req.valid("query"), false), 200),
 );
@@ -103,14 +153,23 @@ logsApi.openapi(
 export const violationsApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 violationsApi.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/",
-    middleware: [requireRole("viewer")] as const,
+    summary: "Query the violations",
+    tags: ["Logs"],
+    role: "viewer",
+    description:
+      "For audit: the events where something was stopped or flagged (denials, would-deny decisions of dry-run " +
+      "policies, redactions, rug pulls), with the same filters and cursors as the logs.",
     request: { query: LogsQuery },
     responses: {
-      200: { description: "A page of violations.", content: { "application/json": { schema: Page } } },
+      200: {
+        description: "A page of violations.",
+        content: { "application/json": { schema: Page, example: EXAMPLE_PAGE } },
+      },
     },
+    errors: { 400: CURSOR_REFUSED },
   }),
   async (c) => c.json(await eventsPage(c, c.req.valid("query"), true), 200),
 );

@@ -3,13 +3,13 @@
 // percentiles and bytes of the team's requests. Computed from the events table: the requests of the window are read
 // (at most MAX_REQUESTS, newest first; the answer says when the cap cut it) and aggregated here, since D1 has no
 // percentile function. docs/scaling.md names the path past that (Analytics Engine).
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import type { AppEnv } from "../app-env.ts";
-import { requireRole } from "../auth/middleware.ts";
 import { database } from "../db/client.ts";
 import { events } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
+import { apiRoute } from "../http/openapi.ts";
 import { validationHook } from "../http/validation.ts";
 import { timestamp } from "./log-item.ts";
 
@@ -18,11 +18,24 @@ const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 const MAX_BUCKETS = 2_000;
 
 const MetricsQuery = z.object({
-  group_by: z.enum(["server", "tool", "subject", "team"]).default("server"),
-  bucket: z.enum(["minute", "hour", "day"]).default("hour"),
-  since: timestamp.optional().openapi({ description: "Start of the window (default: 24 hours ago)." }),
+  group_by: z
+    .enum(["server", "tool", "subject", "team"])
+    .default("server")
+    .openapi({ description: "What each row counts: one server, tool (tools/call only), caller or team." }),
+  bucket: z
+    .enum(["minute", "hour", "day"])
+    .default("hour")
+    .openapi({ description: `The time bucket; the window spans at most ${MAX_BUCKETS} of them.` }),
+  since: timestamp
+    .optional()
+    .openapi({ description: "Start of the window (default: 24 hours before until)." }),
   until: timestamp.optional().openapi({ description: "End of the window (default: now)." }),
-  server: z.string().min(1).max(63).optional(),
+  server: z
+    .string()
+    .min(1)
+    .max(63)
+    .optional()
+    .openapi({ description: "Only the requests to this server.", example: "github" }),
 });
 
 const Row = z
@@ -42,7 +55,21 @@ const Row = z
     bytes_in: z.number().int(),
     bytes_out: z.number().int(),
   })
-  .openapi("MetricsRow");
+  .openapi("MetricsRow", {
+    example: {
+      group: "github",
+      bucket_start: "2026-11-21T17:00:00.000Z",
+      calls: 42,
+      errors: 2,
+      error_rate: 0.047619047619047616,
+      denials: 1,
+      p50_ms: 180,
+      p95_ms: 920,
+      p99_ms: 1430,
+      bytes_in: 8_214,
+      bytes_out: 96_552,
+    },
+  });
 
 function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -52,10 +79,16 @@ function percentile(sorted: readonly number[], p: number): number | null {
 export const metricsApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 metricsApi.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/",
-    middleware: [requireRole("viewer")] as const,
+    summary: "Usage metrics",
+    tags: ["Metrics"],
+    role: "viewer",
+    description:
+      "Per group and time bucket: the calls, errors, error rate, denials, latency percentiles and bytes of the " +
+      `team's requests in the window. At most ${MAX_REQUESTS} requests are counted, the newest; \`truncated\` ` +
+      "says when the window held more.",
     request: { query: MetricsQuery },
     responses: {
       200: {
@@ -72,7 +105,37 @@ metricsApi.openapi(
                 description: `More than ${MAX_REQUESTS} requests: only the newest were counted.`,
               }),
             }),
+            example: {
+              group_by: "server",
+              bucket: "hour",
+              since: "2026-11-20T18:00:00.000Z",
+              until: "2026-11-21T18:00:00.000Z",
+              rows: [
+                {
+                  group: "github",
+                  bucket_start: "2026-11-21T17:00:00.000Z",
+                  calls: 42,
+                  errors: 2,
+                  error_rate: 0.047619047619047616,
+                  denials: 1,
+                  p50_ms: 180,
+                  p95_ms: 920,
+                  p99_ms: 1430,
+                  bytes_in: 8_214,
+                  bytes_out: 96_552,
+                },
+              ],
+              truncated: false,
+            },
           },
+        },
+      },
+    },
+    errors: {
+      400: {
+        validation_failed: {
+          when: `The window ends before it starts, or spans more than ${MAX_BUCKETS} buckets.`,
+          message: `Invalid request: the window must end after it starts and span at most ${MAX_BUCKETS} hours.`,
         },
       },
     },

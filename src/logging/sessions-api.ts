@@ -1,21 +1,24 @@
 // /api/v1/sessions: the team's MCP sessions, through the gateway and from local bridges, newest first, and one
 // session with its client and machine metadata, its latest metrics and its event timeline. Viewer role.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, asc, desc, eq, gt, isNotNull, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { AppEnv } from "../app-env.ts";
-import { requireRole } from "../auth/middleware.ts";
 import { database } from "../db/client.ts";
 import { events, type SessionRow, sessions } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
+import { apiRoute } from "../http/openapi.ts";
 import { validationHook } from "../http/validation.ts";
 import { decodeCursor, encodeCursor, LogItem, timestamp, toItem } from "./log-item.ts";
 
 const text = (max: number) => z.string().min(1).max(max);
 
 const SessionsQuery = z.object({
-  server: text(63).optional(),
-  subject: text(256).optional(),
-  source: z.enum(["gateway", "bridge"]).optional(),
+  server: text(63).optional().openapi({ description: "The server's name.", example: "github" }),
+  subject: text(256).optional().openapi({ description: "The caller's `sub`.", example: "alice" }),
+  source: z
+    .enum(["gateway", "bridge"])
+    .optional()
+    .openapi({ description: "Sessions through the gateway, or those local bridges reported." }),
   active: z
     .enum(["true", "false"])
     .transform((value) => value === "true")
@@ -23,9 +26,31 @@ const SessionsQuery = z.object({
     .openapi({ description: "true: sessions not ended yet; false: ended ones." }),
   since: timestamp.optional().openapi({ description: "Sessions started at or after this time." }),
   until: timestamp.optional().openapi({ description: "Sessions started before this time." }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: "Sessions per page." }),
   cursor: text(512).optional().openapi({ description: "next_cursor of the previous page." }),
 });
+
+const CURSOR_REFUSED = {
+  validation_failed: {
+    when: "`cursor` is not one this API returned.",
+    message: "Invalid request: query parameter 'cursor' is not a cursor this API returned.",
+  },
+};
+
+const EXAMPLE_SESSION = {
+  id: "ses_4fG8hK1pZx6cV3nB9mQwRt",
+  source: "gateway",
+  server: "github",
+  subject: "alice",
+  client: { name: "claude-code", version: "2.1.0" },
+  protocol_version: "2025-11-25",
+  machine: null,
+  metrics: null,
+  started_at: "2026-11-21T17:50:02.417Z",
+  last_seen_at: "2026-11-21T17:54:12.113Z",
+  ended_at: null,
+  active: true,
+};
 
 const Session = z
   .object({
@@ -48,7 +73,7 @@ const Session = z
     ended_at: z.string().nullable(),
     active: z.boolean(),
   })
-  .openapi("Session");
+  .openapi("Session", { example: EXAMPLE_SESSION });
 
 const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
 const json = (value: string | null) =>
@@ -74,10 +99,15 @@ function toApi(row: SessionRow): z.infer<typeof Session> {
 export const sessionsApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 sessionsApi.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/",
-    middleware: [requireRole("viewer")] as const,
+    summary: "List sessions",
+    tags: ["Sessions"],
+    role: "viewer",
+    description:
+      "The team's MCP sessions, through the gateway and from local bridges, newest first. `next_cursor` fetches " +
+      "the next page; it is null on the last one.",
     request: { query: SessionsQuery },
     responses: {
       200: {
@@ -85,10 +115,12 @@ sessionsApi.openapi(
         content: {
           "application/json": {
             schema: z.object({ items: z.array(Session), next_cursor: z.string().nullable() }),
+            example: { items: [EXAMPLE_SESSION], next_cursor: null },
           },
         },
       },
     },
+    errors: { 400: CURSOR_REFUSED },
   }),
   async (c) => {
     const { limit, cursor, server, subject, source, active, since, until } = c.req.valid("query");
@@ -123,14 +155,31 @@ sessionsApi.openapi(
 );
 
 sessionsApi.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/{id}",
-    middleware: [requireRole("viewer")] as const,
+    summary: "Read a session and its events",
+    tags: ["Sessions"],
+    role: "viewer",
+    description:
+      "The session with its client and machine metadata and latest metrics, and a page of its events in the " +
+      "order they happened; `events_next_cursor` fetches the next page.",
     request: {
-      params: z.object({ id: text(64).openapi({ param: { name: "id", in: "path" } }) }),
+      params: z.object({
+        id: text(64).openapi({
+          param: { name: "id", in: "path" },
+          description: "The session's id.",
+          example: "ses_4fG8hK1pZx6cV3nB9mQwRt",
+        }),
+      }),
       query: z.object({
-        limit: z.coerce.number().int().min(1).max(1_000).default(200),
+        limit: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(1_000)
+          .default(200)
+          .openapi({ description: "Events per page." }),
         cursor: text(512).optional().openapi({ description: "events_next_cursor of the previous page." }),
       }),
     },
@@ -143,7 +192,17 @@ sessionsApi.openapi(
               events: z.array(LogItem),
               events_next_cursor: z.string().nullable(),
             }),
+            example: { ...EXAMPLE_SESSION, events: [], events_next_cursor: null },
           },
+        },
+      },
+    },
+    errors: {
+      400: CURSOR_REFUSED,
+      404: {
+        session_not_found: {
+          when: "Your team has no session of that id.",
+          message: "Your team has no session 'ses_4fG8hK1pZx6cV3nB9mQwRt'.",
         },
       },
     },

@@ -1,14 +1,14 @@
 // /api/v1/servers/{name}/tools: the pinned definition of each tool of a server, what changed since, and the
 // approval that makes a changed definition the new pin. Reads need viewer; approving needs admin.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
-import { requireRole } from "../auth/middleware.ts";
 import { database } from "../db/client.ts";
 import type { ToolPinRow } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
+import { apiRoute } from "../http/openapi.ts";
 import { validationHook } from "../http/validation.ts";
 import { findServer } from "../registry/server-store.ts";
-import { ServerName } from "../registry/servers-api.ts";
+import { SERVER_NOT_FOUND, ServerNameParam } from "../registry/servers-api.ts";
 import { approveChange, findPin, listPins } from "./pin-store.ts";
 
 const Definition = z
@@ -35,15 +35,39 @@ const ToolPin = z
     approved_by: z.string().nullable(),
     approved_at: z.string().nullable(),
   })
-  .openapi("ToolPin");
+  .openapi("ToolPin", {
+    example: {
+      tool: "echo",
+      status: "changed",
+      hash: "9Sx1pJ1u0Ez3aEo7Jc0ZtN5yXbqv1q6lJ2m6p0r1s2Y",
+      definition: {
+        name: "echo",
+        description: "Echoes back the input",
+        inputSchema: { type: "object" },
+      },
+      first_seen_at: "2026-11-21T17:54:12.113Z",
+      changed_at: "2026-11-21T18:02:40.571Z",
+      changed_hash: "r2KkQ0x4V1mW8aFf3Zb7cN9tLq5uYd2hE6gJ0sPiT1o",
+      changed_definition: {
+        name: "echo",
+        description: "Answers with the arguments it received.",
+        inputSchema: { type: "object" },
+      },
+      approved_by: null,
+      approved_at: null,
+    },
+  });
 
-const ServerParam = z.object({ name: ServerName.openapi({ param: { name: "name", in: "path" } }) });
-const ToolParam = ServerParam.extend({
+const ToolParam = ServerNameParam.extend({
   tool: z
     .string()
     .min(1)
     .max(256)
-    .openapi({ param: { name: "tool", in: "path" }, example: "read_file" }),
+    .openapi({
+      param: { name: "tool", in: "path" },
+      description: "The tool's name, as the server lists it.",
+      example: "read_file",
+    }),
 });
 
 const Approval = z
@@ -53,7 +77,7 @@ const Approval = z
         "The changed_hash you reviewed. When given, the approval fails with 409 if the tool has changed again since.",
     }),
   })
-  .openapi("ToolApproval");
+  .openapi("ToolApproval", { example: { hash: "r2KkQ0x4V1mW8aFf3Zb7cN9tLq5uYd2hE6gJ0sPiT1o" } });
 
 const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
 const parsed = (definition: string | null) =>
@@ -85,17 +109,23 @@ async function serverIdOf(env: Env, team: string, name: string): Promise<string>
 export const toolPinsApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 toolPinsApi.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/{name}/tools",
-    middleware: [requireRole("viewer")] as const,
-    request: { params: ServerParam },
+    summary: "List a server's pinned tools",
+    tags: ["Tool pins"],
+    role: "viewer",
+    description:
+      "The definition the gateway pinned for each tool of the server, sorted by tool name, and any changed " +
+      "definition awaiting approval.",
+    request: { params: ServerNameParam },
     responses: {
       200: {
         description: "Every tool of the server the gateway has pinned, by name.",
         content: { "application/json": { schema: z.object({ items: z.array(ToolPin) }) } },
       },
     },
+    errors: { 404: SERVER_NOT_FOUND },
   }),
   async (c) => {
     const { name } = c.req.valid("param");
@@ -107,10 +137,15 @@ toolPinsApi.openapi(
 );
 
 toolPinsApi.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/{name}/tools/{tool}/approve",
-    middleware: [requireRole("admin")] as const,
+    summary: "Approve a changed tool definition",
+    tags: ["Tool pins"],
+    role: "admin",
+    description:
+      "Makes the changed definition the pin, so the tool is listed and callable again. The body is optional: " +
+      "`hash` makes the approval fail if the tool changed again after you reviewed it.",
     request: {
       params: ToolParam,
       body: { required: false, content: { "application/json": { schema: Approval } } },
@@ -119,6 +154,28 @@ toolPinsApi.openapi(
       200: {
         description: "The changed definition is now the pin; the tool is visible again.",
         content: { "application/json": { schema: ToolPin } },
+      },
+    },
+    errors: {
+      404: {
+        ...SERVER_NOT_FOUND,
+        tool_not_found: {
+          when: "The server has no pinned tool of that name.",
+          message: "Server 'everything' has no pinned tool named 'echo'.",
+        },
+      },
+      409: {
+        nothing_to_approve: {
+          when: "The tool matches its pinned definition: there is no change to approve.",
+          message: "Tool 'echo' matches its pinned definition; there is no change to approve.",
+        },
+        tool_changed_again: {
+          when:
+            "The pending definition is not the one `hash` names, or it changed while approving: review " +
+            "`changed_definition` and retry.",
+          message:
+            "Tool 'echo' has changed again since the definition you reviewed; review changed_definition and retry.",
+        },
       },
     },
   }),

@@ -1,8 +1,7 @@
 // /api/v1/policies: a team's policies (docs/policies.md). Reads need viewer, writes admin. Documents may be sent as
 // JSON or YAML. /evaluate answers "what would happen to this message", /bundle gives a server's set to the bridge.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
-import { requireRole } from "../auth/middleware.ts";
 import { randomId } from "../core/base64url.ts";
 import { isRequest, type JsonRpcRequest, parseMessage } from "../core/jsonrpc.ts";
 import { PolicySet } from "../core/policy/engine.ts";
@@ -10,6 +9,7 @@ import { DIRECTIONS, type PolicyDocument, policySchema } from "../core/policy/po
 import { database } from "../db/client.ts";
 import type { PolicyRow } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
+import { apiRoute, type ErrorCodes } from "../http/openapi.ts";
 import { describeIssues, validationHook } from "../http/validation.ts";
 import { findServer } from "../registry/server-store.ts";
 import { readPolicyBody } from "./policy-body.ts";
@@ -33,8 +33,34 @@ const NameParam = z.object({
     .string()
     .min(1)
     .max(63)
-    .openapi({ param: { name: "name", in: "path" }, example: "no-system-files" }),
+    .openapi({
+      param: { name: "name", in: "path" },
+      description: "The policy's name.",
+      example: "no-system-files",
+    }),
 });
+
+const EXAMPLE_DOCUMENT = {
+  name: "no-system-files",
+  servers: ["filesystem"],
+  match: { tool: ["read_*"], args: { "/path": { prefix: "/etc/" } } },
+  action: "deny",
+  reason: "System files are off limits",
+  priority: 100,
+  dry_run: false,
+  enabled: true,
+};
+
+const EXAMPLE_YAML = `name: no-system-files
+servers: filesystem
+match:
+  tool: read_*
+  args:
+    /path: { prefix: /etc/ }
+action: deny
+reason: System files are off limits
+priority: 100
+`;
 
 const PolicyOut = z
   .object({
@@ -47,7 +73,16 @@ const PolicyOut = z
     created_at: z.string(),
     updated_at: z.string(),
   })
-  .openapi("Policy");
+  .openapi("Policy", {
+    example: {
+      id: "pol_Q2b7xT0mVx3kLr9dW4sYpA",
+      name: "no-system-files",
+      document: EXAMPLE_DOCUMENT,
+      created_by: "alice",
+      created_at: "2026-11-21T16:40:00.000Z",
+      updated_at: "2026-11-21T16:40:00.000Z",
+    },
+  });
 
 function toApi(row: PolicyRow) {
   return {
@@ -91,12 +126,78 @@ function notFound(name: string): GatewayError {
 
 export const policiesApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+// Documents are read by readPolicyBody (JSON or YAML) and checked by validDocument, not by a route validator: the
+// body is described by reference to the schema, so OpenAPIHono does not parse it as JSON itself.
+policiesApi.openAPIRegistry.register("PolicyDocument", policySchema);
+const PolicyDocumentRef = { $ref: "#/components/schemas/PolicyDocument" };
+
+const policyBody = {
+  required: true,
+  description: "The policy document (docs/policies.md), as JSON or YAML, at most 256 KiB.",
+  content: {
+    "application/json": { schema: PolicyDocumentRef, example: EXAMPLE_DOCUMENT },
+    "application/yaml": { schema: PolicyDocumentRef, example: EXAMPLE_YAML },
+  },
+};
+
+const POLICY_NOT_FOUND = {
+  policy_not_found: {
+    when: "Your team has no policy of that name.",
+    message: "No policy named 'no-system-files' exists for your team.",
+  },
+};
+
+/** What reading and checking a submitted document can refuse. */
+const DOCUMENT_ERRORS = {
+  400: {
+    validation_failed: {
+      when:
+        "The policy fails validation (every problem is in the message and in `details`; a regex RE2 cannot " +
+        "run says so), or its name is reserved (`evaluate`, `bundle`).",
+      message:
+        'Invalid policy: \'action\' Invalid option: expected one of "allow"|"deny"|"log"|"redact"|"limit".',
+      details: [
+        {
+          location: "body",
+          field: "action",
+          message: 'Invalid option: expected one of "allow"|"deny"|"log"|"redact"|"limit"',
+        },
+      ],
+    },
+    bad_request: {
+      when: "The body is not UTF-8, or does not parse as the JSON or YAML its Content-Type names.",
+      message: "The policy is not valid JSON: Unexpected end of JSON input",
+    },
+  },
+  413: {
+    body_too_large: {
+      when: "The document is larger than 256 KiB.",
+      message: "The request body exceeds the gateway's limit of 262144 bytes.",
+    },
+  },
+  415: {
+    unsupported_media_type: {
+      when: "The Content-Type is not application/json or application/yaml (also application/x-yaml, text/yaml).",
+      message: "Send the policy as application/json or application/yaml.",
+    },
+  },
+} satisfies ErrorCodes;
+
 policiesApi.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/",
-    middleware: [requireRole("viewer")] as const,
-    request: { query: z.object({ server: z.string().min(1).max(63).optional() }) },
+    summary: "List the team's policies",
+    tags: ["Policies"],
+    role: "viewer",
+    request: {
+      query: z.object({
+        server: z.string().min(1).max(63).optional().openapi({
+          description: "Only the policies whose `servers` match this server name.",
+          example: "filesystem",
+        }),
+      }),
+    },
     responses: {
       200: {
         description: "The team's policies, by name (only those applying to `server` when given).",
@@ -115,25 +216,62 @@ policiesApi.openapi(
   },
 );
 
-policiesApi.post("/", requireRole("admin"), async (c) => {
-  const document = validDocument(await readPolicyBody(c.req.raw));
-  const { team, subject } = c.get("identity");
-  const now = Date.now();
-  const row: PolicyRow = {
-    id: randomId("pol_"),
-    team,
-    name: document.name,
-    document: JSON.stringify(document),
-    createdBy: subject,
-    createdAt: now,
-    updatedAt: now,
-  };
-  if (!(await insertPolicy(database(c.env), row))) {
-    throw new GatewayError(409, "policy_exists", `Your team already has a policy named '${document.name}'.`);
-  }
-  forgetPolicies(team);
-  return c.json(toApi(row), 201, { Location: `/api/v1/policies/${row.name}` });
-});
+policiesApi.openapi(
+  apiRoute({
+    method: "post",
+    path: "/",
+    summary: "Create a policy",
+    tags: ["Policies"],
+    role: "admin",
+    description: "Adds a policy to the team. It applies at once in the isolate that handled it.",
+    request: { body: policyBody },
+    responses: {
+      201: {
+        description:
+          "Created. `document` is the policy with its defaults filled in and single globs turned into lists.",
+        headers: {
+          Location: {
+            description: "The policy's URL: `/api/v1/policies/{name}`.",
+            schema: { type: "string" },
+          },
+        },
+        content: { "application/json": { schema: PolicyOut } },
+      },
+    },
+    errors: {
+      ...DOCUMENT_ERRORS,
+      409: {
+        policy_exists: {
+          when: "Your team already has a policy of that name.",
+          message: "Your team already has a policy named 'no-system-files'.",
+        },
+      },
+    },
+  }),
+  async (c) => {
+    const document = validDocument(await readPolicyBody(c.req.raw));
+    const { team, subject } = c.get("identity");
+    const now = Date.now();
+    const row: PolicyRow = {
+      id: randomId("pol_"),
+      team,
+      name: document.name,
+      document: JSON.stringify(document),
+      createdBy: subject,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!(await insertPolicy(database(c.env), row))) {
+      throw new GatewayError(
+        409,
+        "policy_exists",
+        `Your team already has a policy named '${document.name}'.`,
+      );
+    }
+    forgetPolicies(team);
+    return c.json(toApi(row), 201, { Location: `/api/v1/policies/${row.name}` });
+  },
+);
 
 const EvaluateBody = z
   .strictObject({
@@ -159,7 +297,19 @@ const EvaluateBody = z
       .optional()
       .openapi({ description: "Who sends it; the caller by default. The team is always the caller's." }),
   })
-  .openapi("EvaluatePolicy");
+  .openapi("EvaluatePolicy", {
+    example: {
+      server: "filesystem",
+      subject: { sub: "carol", roles: ["contractor"], claims: {} },
+      direction: "request",
+      message: {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "read_file", arguments: { path: "/etc/passwd" } },
+      },
+    },
+  });
 
 const DecisionOut = z
   .object({
@@ -174,21 +324,60 @@ const DecisionOut = z
       .openapi({
         description: "Rate limits the message falls under (evaluate does not count against them).",
       }),
-    failure: z.string().optional(),
+    failure: z
+      .string()
+      .optional()
+      .openapi({ description: "Present when evaluation failed (and so denied)." }),
   })
-  .openapi("PolicyDecision");
+  .openapi("PolicyDecision", {
+    example: {
+      action: "deny",
+      rule: "no-system-files",
+      reason: "System files are off limits",
+      observed: [],
+      limits: [],
+    },
+  });
 
 policiesApi.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/evaluate",
-    middleware: [requireRole("viewer")] as const,
+    summary: "Evaluate a message against the policies",
+    tags: ["Policies"],
+    role: "viewer",
+    description:
+      "What the team's policies would decide for a JSON-RPC message sent to `server`, without sending it or " +
+      "counting it against rate limits. The server's `policy_default` applies; a server the team has not " +
+      "registered is evaluated with the default `allow`.",
     request: { body: { required: true, content: { "application/json": { schema: EvaluateBody } } } },
     responses: {
       200: {
         description: "What the team's policies decide for the message, and the rule that decided.",
         content: {
-          "application/json": { schema: z.object({ decision: DecisionOut, bundle_version: z.string() }) },
+          "application/json": {
+            schema: z.object({ decision: DecisionOut, bundle_version: z.string() }),
+            example: {
+              decision: {
+                action: "deny",
+                rule: "no-system-files",
+                reason: "System files are off limits",
+                observed: [],
+                limits: [],
+              },
+              bundle_version: "3oVw2xyk0HuT8mC5yZ3rNw",
+            },
+          },
+        },
+      },
+    },
+    errors: {
+      400: {
+        validation_failed: {
+          when:
+            "`message` is not a JSON-RPC message; or `request` is not a JSON-RPC request, or is sent without " +
+            "direction `result` and a response `message`.",
+          message: "Invalid request: 'request' goes with direction 'result' and a response 'message'.",
         },
       },
     },
@@ -239,14 +428,43 @@ policiesApi.openapi(
 );
 
 policiesApi.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/bundle",
-    middleware: [requireRole("viewer")] as const,
-    request: { query: z.object({ server: z.string().min(1).max(63) }) },
+    summary: "Get a server's policy set",
+    tags: ["Policies"],
+    role: "viewer",
+    description:
+      "The policies whose `servers` match the server, and its default, as the local bridge enforces them. A " +
+      "server the team has not registered (one only a bridge wraps) gets its policies with the default `allow`.",
+    request: {
+      query: z.object({
+        server: z
+          .string()
+          .min(1)
+          .max(63)
+          .openapi({ description: "The server name the policies apply to.", example: "filesystem" }),
+      }),
+    },
+    parameters: [
+      {
+        name: "If-None-Match",
+        in: "header",
+        required: false,
+        description: "The ETag of a bundle you hold: an unchanged bundle is answered with 304 and no body.",
+        schema: { type: "string" },
+        example: '"3oVw2xyk0HuT8mC5yZ3rNw"',
+      },
+    ],
     responses: {
       200: {
         description: "The server's policy set and default, with the version as ETag.",
+        headers: {
+          ETag: {
+            description: "The bundle's version, quoted; it changes when the server's policies or default do.",
+            schema: { type: "string" },
+          },
+        },
         content: {
           "application/json": {
             schema: z.object({
@@ -255,10 +473,19 @@ policiesApi.openapi(
               policies: z.array(z.record(z.string(), z.unknown())),
               version: z.string(),
             }),
+            example: {
+              server: "filesystem",
+              policy_default: "allow",
+              policies: [EXAMPLE_DOCUMENT],
+              version: "3oVw2xyk0HuT8mC5yZ3rNw",
+            },
           },
         },
       },
-      304: { description: "Unchanged since the If-None-Match version." },
+      304: {
+        description: "Unchanged since the If-None-Match version.",
+        headers: { ETag: { description: "The bundle's version, quoted.", schema: { type: "string" } } },
+      },
     },
   }),
   async (c) => {
@@ -281,14 +508,17 @@ policiesApi.openapi(
 );
 
 policiesApi.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/{name}",
-    middleware: [requireRole("viewer")] as const,
+    summary: "Read a policy",
+    tags: ["Policies"],
+    role: "viewer",
     request: { params: NameParam },
     responses: {
       200: { description: "The policy.", content: { "application/json": { schema: PolicyOut } } },
     },
+    errors: { 404: POLICY_NOT_FOUND },
   }),
   async (c) => {
     const { name } = c.req.valid("param");
@@ -298,25 +528,64 @@ policiesApi.openapi(
   },
 );
 
-policiesApi.put("/:name", requireRole("admin"), async (c) => {
-  const name = c.req.param("name");
-  const document = validDocument(await readPolicyBody(c.req.raw), name);
-  const db = database(c.env);
-  const row = await findPolicy(db, c.get("identity").team, name);
-  if (!row) throw notFound(name);
-  const next: PolicyRow = { ...row, document: JSON.stringify(document), updatedAt: Date.now() };
-  await replacePolicy(db, next);
-  forgetPolicies(next.team);
-  return c.json(toApi(next), 200);
-});
+policiesApi.openapi(
+  apiRoute({
+    method: "put",
+    path: "/{name}",
+    summary: "Replace a policy",
+    tags: ["Policies"],
+    role: "admin",
+    description: "Replaces the policy's document. The document's `name` may be left out.",
+    // The name is documented, not validated, here: the document's checks judge it, after the media type.
+    parameters: [
+      {
+        name: "name",
+        in: "path",
+        required: true,
+        description: "The policy's name; a `name` in the document must match it.",
+        schema: { type: "string" },
+        example: "no-system-files",
+      },
+    ],
+    request: { body: policyBody },
+    responses: {
+      200: { description: "Replaced.", content: { "application/json": { schema: PolicyOut } } },
+    },
+    errors: {
+      ...DOCUMENT_ERRORS,
+      400: {
+        ...DOCUMENT_ERRORS[400],
+        validation_failed: {
+          ...DOCUMENT_ERRORS[400].validation_failed,
+          when: `${DOCUMENT_ERRORS[400].validation_failed.when} Or the document's \`name\` differs from the path's.`,
+        },
+      },
+      404: POLICY_NOT_FOUND,
+    },
+  }),
+  async (c) => {
+    const name = c.req.param("name");
+    const document = validDocument(await readPolicyBody(c.req.raw), name);
+    const db = database(c.env);
+    const row = await findPolicy(db, c.get("identity").team, name);
+    if (!row) throw notFound(name);
+    const next: PolicyRow = { ...row, document: JSON.stringify(document), updatedAt: Date.now() };
+    await replacePolicy(db, next);
+    forgetPolicies(next.team);
+    return c.json(toApi(next), 200);
+  },
+);
 
 policiesApi.openapi(
-  createRoute({
+  apiRoute({
     method: "delete",
     path: "/{name}",
-    middleware: [requireRole("admin")] as const,
+    summary: "Delete a policy",
+    tags: ["Policies"],
+    role: "admin",
     request: { params: NameParam },
     responses: { 204: { description: "Deleted." } },
+    errors: { 404: POLICY_NOT_FOUND },
   }),
   async (c) => {
     const { name } = c.req.valid("param");

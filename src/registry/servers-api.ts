@@ -1,12 +1,12 @@
 // /api/v1/servers: the team's registry of upstream MCP servers. Reads need viewer, writes need admin.
 // Credential header values go in and are never returned: responses list only their names.
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
-import { requireRole } from "../auth/middleware.ts";
 import { randomId } from "../core/base64url.ts";
 import { database } from "../db/client.ts";
 import type { ServerRow } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
+import { apiRoute } from "../http/openapi.ts";
 import { validationHook } from "../http/validation.ts";
 import { deletePins } from "../pinning/pin-store.ts";
 import { forgetPolicies } from "../policy/policy-resolver.ts";
@@ -47,7 +47,15 @@ const CreateServer = z
     policy_default: PolicyDefault.optional(),
     hide_changed_tools: HideChangedTools.optional(),
   })
-  .openapi("CreateServer");
+  .openapi("CreateServer", {
+    example: {
+      name: "github",
+      url: "https://mcp.example.com/mcp",
+      description: "GitHub tools",
+      headers: { authorization: "Bearer upstream-token" },
+      timeout_ms: 30_000,
+    },
+  });
 
 const UpdateServer = z
   .strictObject({
@@ -62,7 +70,7 @@ const UpdateServer = z
     hide_changed_tools: HideChangedTools.optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, "name at least one field to change")
-  .openapi("UpdateServer");
+  .openapi("UpdateServer", { example: { headers: { authorization: "Bearer rotated-token" } } });
 
 const Server = z
   .object({
@@ -80,9 +88,45 @@ const Server = z
     created_at: z.string(),
     updated_at: z.string(),
   })
-  .openapi("Server");
+  .openapi("Server", {
+    example: {
+      id: "srv_i7TvjMW5Mxw02CQSHbbryQ",
+      name: "github",
+      url: "https://mcp.example.com/mcp",
+      description: "GitHub tools",
+      credential_headers: ["authorization"],
+      timeout_ms: 30_000,
+      policy_default: "allow",
+      hide_changed_tools: false,
+      created_by: "alice",
+      created_at: "2026-11-21T15:36:04.371Z",
+      updated_at: "2026-11-21T15:37:05.497Z",
+    },
+  });
 
-const NameParam = z.object({ name: ServerName.openapi({ param: { name: "name", in: "path" } }) });
+/** The `{name}` of /api/v1/servers/{name} and the routes under it. */
+export const ServerNameParam = z.object({
+  name: ServerName.openapi({
+    param: { name: "name", in: "path" },
+    description: "The server's name, as registered for your team.",
+  }),
+});
+
+/** The 404 of every route under /api/v1/servers/{name}. */
+export const SERVER_NOT_FOUND = {
+  server_not_found: {
+    when: "No server of that name is registered for your team.",
+    message: "No server named 'github' is registered for your team.",
+  },
+};
+const INVALID_UPSTREAM_URL = {
+  invalid_upstream_url: {
+    when:
+      "The URL is refused: not an absolute https URL (http only where the gateway allows it), credentials in " +
+      "the URL, or a private address the gateway does not allow. The message says which.",
+    message: "url must not contain credentials; pass them as headers, which are stored encrypted",
+  },
+};
 
 function toApi(row: ServerRow): z.infer<typeof Server> {
   return {
@@ -116,10 +160,13 @@ function notFound(name: string): GatewayError {
 export const serversApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 serversApi.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/",
-    middleware: [requireRole("viewer")] as const,
+    summary: "List the team's servers",
+    tags: ["Servers"],
+    role: "viewer",
+    description: "Every server registered for your team, sorted by name. The list is not paginated.",
     responses: {
       200: {
         description: "The team's servers, by name.",
@@ -134,13 +181,36 @@ serversApi.openapi(
 );
 
 serversApi.openapi(
-  createRoute({
+  apiRoute({
     method: "post",
     path: "/",
-    middleware: [requireRole("admin")] as const,
+    summary: "Register a server",
+    tags: ["Servers"],
+    role: "admin",
+    description:
+      "Registers an upstream MCP server under a name, which becomes the `{server}` of `/mcp/{server}`. Credential " +
+      "header values are stored encrypted and never returned. Unknown fields are refused.",
     request: { body: { required: true, content: { "application/json": { schema: CreateServer } } } },
     responses: {
-      201: { description: "Registered.", content: { "application/json": { schema: Server } } },
+      201: {
+        description: "Registered.",
+        headers: {
+          Location: {
+            description: "The server's URL: `/api/v1/servers/{name}`.",
+            schema: { type: "string" },
+          },
+        },
+        content: { "application/json": { schema: Server } },
+      },
+    },
+    errors: {
+      400: INVALID_UPSTREAM_URL,
+      409: {
+        server_exists: {
+          when: "Your team already has a server of that name.",
+          message: "Your team already has a server named 'github'.",
+        },
+      },
     },
   }),
   async (c) => {
@@ -175,12 +245,15 @@ serversApi.openapi(
 );
 
 serversApi.openapi(
-  createRoute({
+  apiRoute({
     method: "get",
     path: "/{name}",
-    middleware: [requireRole("viewer")] as const,
-    request: { params: NameParam },
+    summary: "Read a server",
+    tags: ["Servers"],
+    role: "viewer",
+    request: { params: ServerNameParam },
     responses: { 200: { description: "The server.", content: { "application/json": { schema: Server } } } },
+    errors: { 404: SERVER_NOT_FOUND },
   }),
   async (c) => {
     const { name } = c.req.valid("param");
@@ -191,15 +264,21 @@ serversApi.openapi(
 );
 
 serversApi.openapi(
-  createRoute({
+  apiRoute({
     method: "patch",
     path: "/{name}",
-    middleware: [requireRole("admin")] as const,
+    summary: "Update a server",
+    tags: ["Servers"],
+    role: "admin",
+    description:
+      "Changes the fields sent (at least one); the name cannot change. `headers` replaces every credential " +
+      "header, and null removes them; `description: null` and `timeout_ms: null` clear those.",
     request: {
-      params: NameParam,
+      params: ServerNameParam,
       body: { required: true, content: { "application/json": { schema: UpdateServer } } },
     },
     responses: { 200: { description: "Updated.", content: { "application/json": { schema: Server } } } },
+    errors: { 400: INVALID_UPSTREAM_URL, 404: SERVER_NOT_FOUND },
   }),
   async (c) => {
     const { name } = c.req.valid("param");
@@ -229,12 +308,18 @@ serversApi.openapi(
 );
 
 serversApi.openapi(
-  createRoute({
+  apiRoute({
     method: "delete",
     path: "/{name}",
-    middleware: [requireRole("admin")] as const,
-    request: { params: NameParam },
+    summary: "Remove a server",
+    tags: ["Servers"],
+    role: "admin",
+    description:
+      "Removes the server and its tool pins. Its events stay in the log, and its sessions stop working even if a " +
+      "server of the same name is registered again.",
+    request: { params: ServerNameParam },
     responses: { 204: { description: "Deleted." } },
+    errors: { 404: SERVER_NOT_FOUND },
   }),
   async (c) => {
     const { name } = c.req.valid("param");
