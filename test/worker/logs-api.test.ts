@@ -181,7 +181,10 @@ describe("/api/v1/logs", () => {
       seen.push(...page.items.map((i) => i.id));
       cursor = page.next_cursor;
       // A new event arriving mid-pagination lands before the first page, not inside the walk.
-      if (seen.length === 2) await callTool("paging", admin, session, "sleep", { ms: 0 }, 200);
+      if (seen.length === 2) {
+        await callTool("paging", admin, session, "sleep", { ms: 0 }, 200);
+        await logsUntil(query, (p) => p.items.length === 6);
+      }
     } while (cursor);
     expect(seen).toEqual(everything.items.map((i) => i.id));
   });
