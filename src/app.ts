@@ -19,6 +19,7 @@ import { metricsApi } from "./logging/metrics-api.ts";
 import { sessionsApi } from "./logging/sessions-api.ts";
 import { toolPinsApi } from "./pinning/tool-pins-api.ts";
 import { policiesApi } from "./policy/policies-api.ts";
+import { policyEvaluationApi } from "./policy/policy-evaluation-api.ts";
 import { registerMcpPaths } from "./proxy/mcp-openapi.ts";
 import { mcpRoutes } from "./proxy/mcp-routes.ts";
 import { serversApi } from "./registry/servers-api.ts";
@@ -104,6 +105,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/api/v1/violations", violationsApi);
   app.route("/api/v1/metrics", metricsApi);
   app.route("/api/v1/sessions", sessionsApi);
+  app.route("/api/v1/policies", policyEvaluationApi);
   app.route("/api/v1/policies", policiesApi);
   app.route("/api/v1/ingest", ingestApi);
   app.route("/api/v1/me", meApi);
