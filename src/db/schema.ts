@@ -162,6 +162,8 @@ export const events = sqliteTable(
     index("events_team_subject_ts").on(t.team, t.subject, t.ts, t.id),
     index("events_team_target_ts").on(t.team, t.target, t.ts, t.id),
     index("events_team_decision_ts").on(t.team, t.decision, t.ts, t.id),
+    // A rare status (rug_pull, denied) would otherwise scan the team's events until a page fills.
+    index("events_team_status_ts").on(t.team, t.status, t.ts, t.id),
     // For the retention job, which deletes by age across teams.
     index("events_ts").on(t.ts),
   ],

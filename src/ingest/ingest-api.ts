@@ -222,7 +222,8 @@ ingestApi.openapi(
       .values(row)
       .onConflictDoNothing()
       .returning({ id: sessions.id });
-    if (inserted.length === 1) return c.json({ id: row.id, server: row.server, source: "bridge" as const }, 201);
+    if (inserted.length === 1)
+      return c.json({ id: row.id, server: row.server, source: "bridge" as const }, 201);
     // A retry of the caller's own registration is fine; an id someone else holds is not.
     await ownSession(c.env, team, subject, input.id).catch(() => {
       throw new GatewayError(409, "session_exists", `Session '${input.id}' is already registered.`);

@@ -192,8 +192,14 @@ export function queryEvents(
       sql`(${events.target} LIKE ${pattern} ESCAPE '\\' OR ${events.paramsExcerpt} LIKE ${pattern} ESCAPE '\\' OR ${events.resultExcerpt} LIKE ${pattern} ESCAPE '\\')`,
     );
   }
-  if (filters.since !== undefined) conditions.push(sql`${events.ts} >= ${filters.since}`);
-  if (filters.until !== undefined) conditions.push(lt(events.ts, filters.until));
+  // The cursor also narrows the time range itself: SQLite seeks on one bound per side of the index range and cannot
+  // seek on the OR below, so without this each page would scan from the window's edge down to the cursor.
+  let since = filters.since;
+  let until = filters.until;
+  if (cursor && sort === "newest") until = Math.min(until ?? Number.POSITIVE_INFINITY, cursor.ts + 1);
+  if (cursor && sort === "oldest") since = Math.max(since ?? Number.NEGATIVE_INFINITY, cursor.ts);
+  if (since !== undefined) conditions.push(sql`${events.ts} >= ${since}`);
+  if (until !== undefined) conditions.push(lt(events.ts, until));
   if (cursor) {
     const next =
       sort === "newest"

@@ -1,19 +1,16 @@
 // GET /api/v1/metrics: usage in one call ("which tools does who use, how often, how slow"): per group (server,
 // tool, subject or team) and time bucket (minute, hour, day), the calls, errors, error rate, denials, latency
-// percentiles and bytes of the team's requests. Computed from the events table: the requests of the window are read
-// (at most MAX_REQUESTS, newest first; the answer says when the cap cut it) and aggregated here, since D1 has no
-// percentile function. docs/scaling.md names the path past that (Analytics Engine).
+// percentiles and bytes of the team's requests. Aggregated by D1 from the events table (metrics-query.ts), so
+// only one row per group and bucket leaves the database. docs/scaling.md names the path past that (Analytics
+// Engine).
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import type { AppEnv } from "../app-env.ts";
-import { database } from "../db/client.ts";
-import { events } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
 import { apiRoute } from "../http/openapi.ts";
 import { validationHook } from "../http/validation.ts";
 import { timestamp } from "./log-item.ts";
+import { aggregateRequests } from "./metrics-query.ts";
 
-const MAX_REQUESTS = 100_000;
 const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 const MAX_BUCKETS = 2_000;
 
@@ -71,11 +68,6 @@ const Row = z
     },
   });
 
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? null;
-}
-
 export const metricsApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
 metricsApi.openapi(
@@ -87,8 +79,8 @@ metricsApi.openapi(
     role: "viewer",
     description:
       "Per group and time bucket: the calls, errors, error rate, denials, latency percentiles and bytes of the " +
-      `team's requests in the window. At most ${MAX_REQUESTS} requests are counted, the newest; \`truncated\` ` +
-      "says when the window held more.",
+      "team's requests in the window. Errors are requests whose outcome was neither ok, cancelled nor denied; " +
+      "the percentiles (nearest rank) leave out denied requests, which never reached the server.",
     request: { query: MetricsQuery },
     responses: {
       200: {
@@ -101,9 +93,6 @@ metricsApi.openapi(
               since: z.string(),
               until: z.string(),
               rows: z.array(Row),
-              truncated: z.boolean().openapi({
-                description: `More than ${MAX_REQUESTS} requests: only the newest were counted.`,
-              }),
             }),
             example: {
               group_by: "server",
@@ -125,7 +114,6 @@ metricsApi.openapi(
                   bytes_out: 96_552,
                 },
               ],
-              truncated: false,
             },
           },
         },
@@ -152,92 +140,27 @@ metricsApi.openapi(
         `Invalid request: the window must end after it starts and span at most ${MAX_BUCKETS} ${query.bucket}s.`,
       );
     }
-    const team = c.get("identity").team;
-    // Requests the client sent: each carries its own latency, outcome and bytes.
-    const conditions: SQL[] = [
-      eq(events.team, team),
-      eq(events.direction, "client_to_server"),
-      eq(events.kind, "request"),
-      gte(events.ts, since),
-      lt(events.ts, until),
-    ];
-    if (query.server !== undefined) conditions.push(eq(events.server, query.server));
-    const rows = await database(c.env)
-      .select({
-        ts: events.ts,
-        server: events.server,
-        subject: events.subject,
-        team: events.team,
-        method: events.method,
-        target: events.target,
-        status: events.status,
-        latencyMs: events.latencyMs,
-        bytesIn: events.bytesIn,
-        bytesOut: events.bytesOut,
-      })
-      .from(events)
-      .where(and(...conditions))
-      .orderBy(desc(events.ts))
-      .limit(MAX_REQUESTS + 1)
-      .all();
-    const truncated = rows.length > MAX_REQUESTS;
-    const groups = new Map<
-      string,
-      {
-        group: string | null;
-        bucket: number;
-        latencies: number[];
-        calls: number;
-        errors: number;
-        denials: number;
-        bytesIn: number;
-        bytesOut: number;
-      }
-    >();
-    for (const row of rows.slice(0, MAX_REQUESTS)) {
-      const group =
-        query.group_by === "tool"
-          ? row.method === "tools/call"
-            ? row.target
-            : null
-          : query.group_by === "subject"
-            ? row.subject
-            : query.group_by === "team"
-              ? row.team
-              : row.server;
-      if (query.group_by === "tool" && group === null) continue;
-      const bucket = since + Math.floor((row.ts - since) / size) * size;
-      const key = `${group}\u0000${bucket}`;
-      let entry = groups.get(key);
-      if (!entry) {
-        entry = { group, bucket, latencies: [], calls: 0, errors: 0, denials: 0, bytesIn: 0, bytesOut: 0 };
-        groups.set(key, entry);
-      }
-      entry.calls += 1;
-      if (row.status === "denied") entry.denials += 1;
-      else if (row.status !== "ok" && row.status !== "cancelled") entry.errors += 1;
-      if (row.latencyMs !== null && row.status !== "denied") entry.latencies.push(row.latencyMs);
-      entry.bytesIn += row.bytesIn;
-      entry.bytesOut += row.bytesOut;
-    }
-    const out = [...groups.values()]
-      .sort((a, b) => a.bucket - b.bucket || String(a.group).localeCompare(String(b.group)))
-      .map((entry) => {
-        const sorted = entry.latencies.sort((a, b) => a - b);
-        return {
-          group: entry.group,
-          bucket_start: new Date(entry.bucket).toISOString(),
-          calls: entry.calls,
-          errors: entry.errors,
-          error_rate: entry.calls === 0 ? 0 : entry.errors / entry.calls,
-          denials: entry.denials,
-          p50_ms: percentile(sorted, 0.5),
-          p95_ms: percentile(sorted, 0.95),
-          p99_ms: percentile(sorted, 0.99),
-          bytes_in: entry.bytesIn,
-          bytes_out: entry.bytesOut,
-        };
-      });
+    const rows = await aggregateRequests(c.env.DB, {
+      team: c.get("identity").team,
+      groupBy: query.group_by,
+      server: query.server,
+      since,
+      until,
+      size,
+    });
+    const out = rows.map((row) => ({
+      group: row.grp,
+      bucket_start: new Date(since + row.b * size).toISOString(),
+      calls: row.calls,
+      errors: row.errors,
+      error_rate: row.calls === 0 ? 0 : row.errors / row.calls,
+      denials: row.denials,
+      p50_ms: row.p50,
+      p95_ms: row.p95,
+      p99_ms: row.p99,
+      bytes_in: row.bytes_in,
+      bytes_out: row.bytes_out,
+    }));
     return c.json(
       {
         group_by: query.group_by,
@@ -245,7 +168,6 @@ metricsApi.openapi(
         since: new Date(since).toISOString(),
         until: new Date(until).toISOString(),
         rows: out,
-        truncated,
       },
       200,
     );

@@ -130,10 +130,12 @@ sessionsApi.openapi(
     if (source !== undefined) conditions.push(eq(sessions.source, source));
     if (active !== undefined)
       conditions.push(active ? isNull(sessions.endedAt) : isNotNull(sessions.endedAt));
+    const after = cursor ? decodeCursor(cursor) : null;
+    // The cursor narrows the range itself, so a deep page seeks instead of scanning down to it (see queryEvents).
+    const before = after ? Math.min(until ?? Number.POSITIVE_INFINITY, after.ts + 1) : until;
     if (since !== undefined) conditions.push(sql`${sessions.startedAt} >= ${since}`);
-    if (until !== undefined) conditions.push(lt(sessions.startedAt, until));
-    if (cursor) {
-      const after = decodeCursor(cursor);
+    if (before !== undefined) conditions.push(lt(sessions.startedAt, before));
+    if (after) {
       const older = or(
         lt(sessions.startedAt, after.ts),
         and(eq(sessions.startedAt, after.ts), lt(sessions.id, after.id)),

@@ -40,7 +40,7 @@ async function metrics(query: string) {
     token,
   );
   expect(response.status).toBe(200);
-  return response.json<{ rows: MetricsRow[]; truncated: boolean }>();
+  return response.json<{ rows: MetricsRow[] }>();
 }
 
 beforeAll(async () => {
@@ -60,8 +60,7 @@ beforeAll(async () => {
 
 describe("/api/v1/metrics", () => {
   it("counts calls, errors, denials, latency percentiles and bytes per tool and hour", async () => {
-    const { rows, truncated } = await metrics("group_by=tool&bucket=hour");
-    expect(truncated).toBe(false);
+    const { rows } = await metrics("group_by=tool&bucket=hour");
     expect(rows).toEqual([
       {
         group: "read_file",
@@ -91,6 +90,34 @@ describe("/api/v1/metrics", () => {
     expect(rows).toEqual([expect.objectContaining({ group: "ann", calls: 13, errors: 1, denials: 1 })]);
     const byServer = await metrics("group_by=server&bucket=day");
     expect(byServer.rows.map((row) => row.group)).toEqual(["measured"]);
+  });
+
+  it("computes exact nearest-rank percentiles over every request of a bucket, in any order of arrival", async () => {
+    const session = await openBridgeSession(token, "ranked", start);
+    // 1..200 ms, shuffled, plus denied and untimed requests that count as calls but have no latency to rank.
+    const latencies = Array.from({ length: 200 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+    await shipEvents(token, session, [
+      ...latencies.map((ms, i) => call(start + i, "search", "ann", { latency_ms: ms })),
+      call(start + 500, "search", "ann", { status: "denied", decision: "deny", latency_ms: 5_000 }),
+      call(start + 600, "search", "ann", { status: "incomplete", latency_ms: null }),
+    ]);
+    const response = await api(
+      "GET",
+      `/api/v1/metrics?server=ranked&group_by=tool&bucket=day&since=${start}&until=${start + hour}`,
+      token,
+    );
+    const { rows } = await response.json<{ rows: MetricsRow[] }>();
+    expect(rows).toEqual([
+      expect.objectContaining({
+        group: "search",
+        calls: 202,
+        denials: 1,
+        errors: 1,
+        p50_ms: 100,
+        p95_ms: 190,
+        p99_ms: 198,
+      }),
+    ]);
   });
 
   it("refuses a window it cannot bucket", async () => {

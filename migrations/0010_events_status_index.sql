@@ -1,0 +1,1 @@
+CREATE INDEX `events_team_status_ts` ON `events` (`team`,`status`,`ts`,`id`);
