@@ -46,7 +46,7 @@ function snapshotWorker(dir: string): void {
   symlinkSync(join(PROJECT_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
 }
 
-interface Launched {
+export interface Launched {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
@@ -62,7 +62,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /** Runs wrangler with `args` in its own process group; its output is kept (the last 64 KiB) for error messages. */
-function launch(cwd: string, args: string[], echo: boolean): Launched {
+export function launch(cwd: string, args: string[], echo: boolean): Launched {
   const child = spawn(process.execPath, [WRANGLER, ...args], {
     cwd,
     env: { ...process.env, ...QUIET_ENV },
@@ -91,7 +91,7 @@ function launch(cwd: string, args: string[], echo: boolean): Launched {
   return { child, output: () => text, exited };
 }
 
-async function terminate(launched: Launched, graceMs: number): Promise<void> {
+export async function terminate(launched: Launched, graceMs: number): Promise<void> {
   if (launched.child.exitCode === null && launched.child.signalCode === null) {
     killGroup(launched.child, "SIGTERM");
     await Promise.race([launched.exited, sleep(graceMs)]);

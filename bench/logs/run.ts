@@ -5,6 +5,7 @@
 // planned and timed straight on the file, and candidate indexes are tried. One function per section; ingestion
 // slots in as its own. `npm run bench:logs -- --help`. Tables on stdout, progress on stderr, raw figures in
 // bench/results/.
+
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
@@ -25,6 +26,7 @@ import {
 import { type ApiClient, checkedGet, measureCases, type TimingOptions } from "./api-timing.ts";
 import { type ExportRun, exportWithMemory } from "./export-bench.ts";
 import { PROPOSALS, tryProposals } from "./index-trials.ts";
+import { type IngestionResult, measureInsertRates, measureQueueIngestion } from "./ingest-bench.ts";
 import { type GatewayState, prepareState, type RunningGateway, startGateway } from "./local-gateway.ts";
 import { measureQuery, openSeeded, type PlanResult, queriesOf } from "./query-plans.ts";
 import { goalsOf, type Results, render, type Section } from "./report.ts";
@@ -281,11 +283,15 @@ async function checkedExport(client: ApiClient, path: string): Promise<void> {
 }
 
 /**
- * Ingestion (>= 2,000 events/s batched, against one insert per event in the same run). The ingestion path is being
- * rebuilt on a Cloudflare Queue; this section measures it once that lands.
+ * Ingestion (>= 2,000 events/s batched, against one insert per event in the same run): end to end through the
+ * queue into the seeded database, and the two insert strategies side by side in a Worker of their own.
  */
-async function ingestionSection(): Promise<null> {
-  return null;
+async function ingestionSection(gateway: RunningGateway): Promise<IngestionResult> {
+  log("ingestion: 20,000 events through POST /api/v1/ingest/events and the events queue");
+  const queue = await measureQueueIngestion(gateway);
+  log("ingestion: one INSERT per event against the consumer's batched inserts, 4,000 events each");
+  const inserts = await measureInsertRates();
+  return { queue, inserts };
 }
 
 /** Each case's SQL planned and timed straight on the file, and the export's page query at three depths. */
@@ -380,7 +386,7 @@ async function main(): Promise<number> {
     // large for a while, and the export's memory is best read from a process that served only pages.
     if (config.exports) results.exports = await exportSection(client, gateway, seeded);
     results.metrics = await metricsSection(client, gateway, seeded);
-    results.ingestion = await ingestionSection();
+    results.ingestion = await ingestionSection(gateway);
     results.wranglerOutput = gateway.output().slice(-4_000);
     client.agent.destroy();
     await gateway.stop();
