@@ -72,14 +72,18 @@ describe("the producer's messages", () => {
     expect(messages.map((m) => m.rows.length)).toEqual([MAX_ROWS_PER_MESSAGE, MAX_ROWS_PER_MESSAGE, 50]);
     expect(messages.map((m) => m.touches)).toEqual([[["session-1", 123]], [], []]);
 
-    // Bridge excerpts may be 8,192 characters, and a character may take 3 bytes on the wire.
-    const wide = Array.from({ length: 40 }, () =>
-      storedEvent({ paramsExcerpt: "€".repeat(8_192), resultExcerpt: "€".repeat(8_192) }),
-    );
-    const bodies = eventMessages(wide, new Map());
-    for (const body of bodies) expect(utf8(body)).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
-    const ids = bodies.flatMap((body) => JSON.parse(body).rows.map((row: StoredEvent) => row.id));
-    expect(ids).toEqual(wide.map((row) => row.id));
+    // Bridge excerpts may be 8,192 characters: a character may take 3 bytes on the wire, and an emoji (two UTF-16
+    // units) 4.
+    for (const char of ["€", "🛡"]) {
+      const repeat = 8_192 / char.length;
+      const wide = Array.from({ length: 40 }, () =>
+        storedEvent({ paramsExcerpt: char.repeat(repeat), resultExcerpt: char.repeat(repeat) }),
+      );
+      const bodies = eventMessages(wide, new Map());
+      for (const body of bodies) expect(utf8(body), char).toBeLessThanOrEqual(MAX_MESSAGE_BYTES);
+      const ids = bodies.flatMap((body) => JSON.parse(body).rows.map((row: StoredEvent) => row.id));
+      expect(ids).toEqual(wide.map((row) => row.id));
+    }
   });
 
   it("are only a touch when there are no events", () => {
