@@ -2,7 +2,7 @@
 // its query plan (EXPLAIN QUERY PLAN), its time without the Worker and D1 around it, and how many of the team's
 // rows it matches. The logs and export SQL comes from the Worker's own queryEvents (src/logging/log-store.ts)
 // through drizzle's sqlite-proxy driver, which builds the same SQLite SQL as the D1 driver; the metrics and sessions
-// queries: the metrics statement is metrics-query.ts's own; the sessions queries are built inline in their route
+// queries: the metrics statement is metrics-rollup.ts's own; the sessions queries are built inline in their route
 // handler, so they are rebuilt here with the same drizzle calls.
 import { performance } from "node:perf_hooks";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
@@ -52,12 +52,12 @@ function loadQueryEvents(): Promise<{ queryEvents: QueryEvents }> {
   return queryEventsModule;
 }
 
-let metricsModule: Promise<{ metricsSql: (groupBy: string, byServer: boolean) => string }> | null = null;
+let metricsModule: Promise<{ rollupSql: () => string }> | null = null;
 
-/** The statement /api/v1/metrics runs (src/logging/metrics-query.ts), loaded like log-store.ts above. */
-function loadMetricsSql() {
-  metricsModule ??= import(new URL("../../src/logging/metrics-query.ts", import.meta.url).href) as Promise<{
-    metricsSql: (groupBy: string, byServer: boolean) => string;
+/** The statement /api/v1/metrics runs for hour buckets (src/logging/metrics-rollup.ts), loaded like log-store.ts. */
+function loadRollupSql() {
+  metricsModule ??= import(new URL("../../src/logging/metrics-rollup.ts", import.meta.url).href) as Promise<{
+    rollupSql: () => string;
   }>;
   return metricsModule;
 }
@@ -95,8 +95,11 @@ export async function queriesOf(spec: CaseSpec, team: string): Promise<BuiltQuer
         ),
       ];
     case "metrics": {
-      const { metricsSql } = await loadMetricsSql();
-      return [{ sql: metricsSql(spec.groupBy, false), params: [team, spec.since, spec.until, HOUR_MS] }];
+      // The API widens the window to whole hours and reads the hourly rollup.
+      const { rollupSql } = await loadRollupSql();
+      const since = Math.floor(spec.since / HOUR_MS) * HOUR_MS;
+      const until = Math.ceil(spec.until / HOUR_MS) * HOUR_MS;
+      return [{ sql: rollupSql(), params: [team, spec.groupBy, since, until] }];
     }
     case "sessions":
       // As in src/logging/sessions-api.ts (first page, no filters).

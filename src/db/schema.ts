@@ -1,5 +1,6 @@
 // The gateway's D1 schema: the single source of truth. `npm run db:generate` turns changes into SQL in migrations/.
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { LATENCY_BIN_COUNT } from "../logging/latency-bins.ts";
 
 /** Upstream MCP servers registered by a team. `name` is what clients put in /mcp/:name. */
 export const servers = sqliteTable(
@@ -167,6 +168,35 @@ export const events = sqliteTable(
     // For the retention job, which deletes by age across teams.
     index("events_ts").on(t.ts),
   ],
+);
+
+/** Latency histogram columns of a rollup row: b0..b69 (src/logging/latency-bins.ts). */
+const latencyBins = Object.fromEntries(
+  Array.from({ length: LATENCY_BIN_COUNT }, (_, k) => [`b${k}`, integer(`b${k}`).notNull().default(0)]),
+) as Record<`b${number}`, ReturnType<typeof integer>>;
+
+/**
+ * Client requests per team, hour and dimension (server, tool, subject or team), kept by a trigger on events (an
+ * event inserted once is counted once): what /api/v1/metrics reads for hour and day buckets.
+ */
+export const metricRollups = sqliteTable(
+  "metric_rollups",
+  {
+    team: text("team").notNull(),
+    dimension: text("dimension").notNull(),
+    /** Start of the UTC hour, epoch ms. */
+    hour: integer("hour").notNull(),
+    key: text("key").notNull(),
+    calls: integer("calls").notNull().default(0),
+    errors: integer("errors").notNull().default(0),
+    denials: integer("denials").notNull().default(0),
+    bytesIn: integer("bytes_in").notNull().default(0),
+    bytesOut: integer("bytes_out").notNull().default(0),
+    /** Requests with a latency (answered, not denied): what the histogram counts. */
+    timed: integer("timed").notNull().default(0),
+    ...latencyBins,
+  },
+  (t) => [primaryKey({ columns: [t.team, t.dimension, t.hour, t.key] })],
 );
 
 export type ServerRow = typeof servers.$inferSelect;

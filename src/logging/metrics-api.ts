@@ -10,6 +10,7 @@ import { apiRoute } from "../http/openapi.ts";
 import { validationHook } from "../http/validation.ts";
 import { timestamp } from "./log-item.ts";
 import { aggregateRequests } from "./metrics-query.ts";
+import { aggregateRollups } from "./metrics-rollup.ts";
 
 const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 const MAX_BUCKETS = 2_000;
@@ -22,7 +23,11 @@ const MetricsQuery = z.object({
   bucket: z
     .enum(["minute", "hour", "day"])
     .default("hour")
-    .openapi({ description: `The time bucket; the window spans at most ${MAX_BUCKETS} of them.` }),
+    .openapi({
+      description:
+        `The time bucket, a whole UTC minute, hour or day; the window is widened to whole buckets and spans at ` +
+        `most ${MAX_BUCKETS} of them.`,
+    }),
   since: timestamp
     .optional()
     .openapi({ description: "Start of the window (default: 24 hours before until)." }),
@@ -90,14 +95,20 @@ metricsApi.openapi(
             schema: z.object({
               group_by: z.string(),
               bucket: z.string(),
-              since: z.string(),
-              until: z.string(),
+              since: z.string().openapi({ description: "The window's start, widened to a whole bucket." }),
+              until: z.string().openapi({ description: "The window's end, widened to a whole bucket." }),
+              percentiles: z.enum(["exact", "histogram"]).openapi({
+                description:
+                  "exact: nearest rank over every request (minute buckets, or a `server` filter). histogram: from " +
+                  "the hourly rollup's latency bins (hour and day buckets of the whole team), within about 19 %.",
+              }),
               rows: z.array(Row),
             }),
             example: {
               group_by: "server",
               bucket: "hour",
               since: "2026-11-20T18:00:00.000Z",
+              percentiles: "histogram",
               until: "2026-11-21T18:00:00.000Z",
               rows: [
                 {
@@ -130,24 +141,33 @@ metricsApi.openapi(
   }),
   async (c) => {
     const query = c.req.valid("query");
-    const until = query.until ?? Date.now();
-    const since = query.since ?? until - 86_400_000;
     const size = BUCKET_MS[query.bucket];
-    if (until <= since || (until - since) / size > MAX_BUCKETS) {
+    // Buckets are whole UTC minutes, hours or days: the window is widened to whole buckets.
+    const requestedUntil = query.until ?? Date.now();
+    const requestedSince = query.since ?? requestedUntil - 86_400_000;
+    const since = Math.floor(requestedSince / size) * size;
+    const until = Math.ceil(requestedUntil / size) * size;
+    if (requestedUntil <= requestedSince || (until - since) / size > MAX_BUCKETS) {
       throw new GatewayError(
         400,
         "validation_failed",
         `Invalid request: the window must end after it starts and span at most ${MAX_BUCKETS} ${query.bucket}s.`,
       );
     }
-    const rows = await aggregateRequests(c.env.DB, {
-      team: c.get("identity").team,
-      groupBy: query.group_by,
-      server: query.server,
-      since,
-      until,
-      size,
-    });
+    const team = c.get("identity").team;
+    // Hour and day buckets of the whole team come from the hourly rollup; minute buckets, and a single server's
+    // figures, need the exact pass over the events.
+    const fromRollup = query.bucket !== "minute" && query.server === undefined;
+    const rows = fromRollup
+      ? await aggregateRollups(c.env.DB, { team, groupBy: query.group_by, since, until, size })
+      : await aggregateRequests(c.env.DB, {
+          team,
+          groupBy: query.group_by,
+          server: query.server,
+          since,
+          until,
+          size,
+        });
     const out = rows.map((row) => ({
       group: row.grp,
       bucket_start: new Date(since + row.b * size).toISOString(),
@@ -167,6 +187,7 @@ metricsApi.openapi(
         bucket: query.bucket,
         since: new Date(since).toISOString(),
         until: new Date(until).toISOString(),
+        percentiles: fromRollup ? ("histogram" as const) : ("exact" as const),
         rows: out,
       },
       200,

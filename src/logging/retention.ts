@@ -1,15 +1,18 @@
-// The retention job, run by the daily Cron Trigger: deletes events older than EVENT_RETENTION_DAYS, and sessions
-// nobody has used since then. Deletes go in bounded chunks so no single statement holds the database for long;
+// The retention job, run by the daily Cron Trigger: deletes events older than EVENT_RETENTION_DAYS, the metric
+// rollup hours before them, and sessions nobody has used since then. Deletes go in bounded chunks so no single statement holds the database for long;
 // whatever one run leaves (a very large backlog) the next run continues.
 import { loadConfig } from "../config.ts";
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 /** Rows deleted per statement. */
 export const DELETE_CHUNK = 5_000;
 /** Statements per run: at most CHUNKS_PER_RUN × DELETE_CHUNK events go in one run. */
 const CHUNKS_PER_RUN = 200;
 
 const DELETE_EVENTS_SQL = "DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE ts < ? LIMIT ?)";
+const DELETE_ROLLUPS_SQL =
+  "DELETE FROM metric_rollups WHERE rowid IN (SELECT rowid FROM metric_rollups WHERE hour < ? LIMIT ?)";
 const DELETE_SESSIONS_SQL =
   "DELETE FROM sessions WHERE rowid IN (SELECT rowid FROM sessions WHERE last_seen_at < ? LIMIT ?)";
 
@@ -38,9 +41,13 @@ export async function applyRetention(env: Env, now: number): Promise<RetentionOu
   if (days === 0) return { cutoff: null, events: 0, sessions: 0, more: false };
   const cutoff = now - days * DAY_MS;
   const events = await deleteInChunks(env.DB, DELETE_EVENTS_SQL, cutoff, CHUNKS_PER_RUN);
-  const sessions = events.more
+  // A rollup hour goes once all of it is past the cutoff (its events are gone by then).
+  const rollups = events.more
+    ? { deleted: 0, more: true, used: 0 }
+    : await deleteInChunks(env.DB, DELETE_ROLLUPS_SQL, cutoff - HOUR_MS, CHUNKS_PER_RUN - events.used);
+  const sessions = rollups.more
     ? { deleted: 0, more: true }
-    : await deleteInChunks(env.DB, DELETE_SESSIONS_SQL, cutoff, CHUNKS_PER_RUN - events.used);
+    : await deleteInChunks(env.DB, DELETE_SESSIONS_SQL, cutoff, CHUNKS_PER_RUN - events.used - rollups.used);
   const outcome = { cutoff, events: events.deleted, sessions: sessions.deleted, more: sessions.more };
   console.log("helmet: retention", { ...outcome, days });
   return outcome;

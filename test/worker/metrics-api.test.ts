@@ -120,6 +120,67 @@ describe("/api/v1/metrics", () => {
     ]);
   });
 
+  it("answers hour and day buckets of the whole team from the hourly rollup: exact counts, binned percentiles", async () => {
+    const rollupToken = await mintToken({ team: "metrics-rollup", sub: "ann", roles: ["member"] });
+    const session = await openBridgeSession(rollupToken, "rolled", start);
+    const latencies = Array.from({ length: 100 }, (_, i) => (i + 1) * 10); // 10..1000 ms
+    const batch = [
+      ...latencies.map((ms, i) => call(start + i, "search", "ann", { latency_ms: ms })),
+      call(start + 200, "search", "ann", { status: "error", error_code: -32603, latency_ms: 5 }),
+      call(start + 300, "rm", "bob", { status: "denied", decision: "deny", latency_ms: 0 }),
+      call(start + hour + 1, "search", "bob", { latency_ms: 70 }),
+    ];
+    await shipEvents(rollupToken, session, batch);
+    // The same batch again, as a replayed spool sends it: stored once, so counted once.
+    await shipEvents(rollupToken, session, batch);
+
+    const read = async (query: string) => {
+      const response = await api(
+        "GET",
+        `/api/v1/metrics?since=${start}&until=${start + 2 * hour}&${query}`,
+        rollupToken,
+      );
+      expect(response.status).toBe(200);
+      return response.json<{ percentiles: string; rows: MetricsRow[] }>();
+    };
+    const rolled = await read("group_by=tool&bucket=hour");
+    expect(rolled.percentiles).toBe("histogram");
+    const exact = await read("group_by=tool&bucket=hour&server=rolled");
+    expect(exact.percentiles).toBe("exact");
+    // Counts and bytes agree exactly; each percentile lies within its bin (about 19 %) of the exact one.
+    const counts = (rows: MetricsRow[]) =>
+      rows.map(({ group, bucket_start, calls, errors, denials, bytes_in, bytes_out }) => ({
+        group,
+        bucket_start,
+        calls,
+        errors,
+        denials,
+        bytes_in,
+        bytes_out,
+      }));
+    expect(counts(rolled.rows)).toEqual(counts(exact.rows));
+    expect(counts(rolled.rows)).toEqual([
+      expect.objectContaining({ group: "rm", calls: 1, denials: 1 }),
+      expect.objectContaining({ group: "search", calls: 101, errors: 1 }),
+      expect.objectContaining({
+        group: "search",
+        calls: 1,
+        bucket_start: new Date(start + hour).toISOString(),
+      }),
+    ]);
+    rolled.rows.forEach((row, i) => {
+      const truth = exact.rows[i];
+      for (const p of ["p50_ms", "p95_ms", "p99_ms"] as const) {
+        if (truth?.[p] === null) expect(row[p]).toBeNull();
+        else
+          expect(Math.abs((row[p] ?? 0) - (truth?.[p] ?? 0)) / (truth?.[p] ?? 1)).toBeLessThanOrEqual(0.19);
+      }
+    });
+    // A bridge's events are all its registrant's: one subject, every call of the day.
+    const byDay = await read("group_by=subject&bucket=day");
+    expect(byDay.rows.map(({ group, calls }) => ({ group, calls }))).toEqual([{ group: "ann", calls: 103 }]);
+  });
+
   it("refuses a window it cannot bucket", async () => {
     const reversed = await api("GET", `/api/v1/metrics?since=${start + hour}&until=${start}`, token);
     expect(reversed.status).toBe(400);

@@ -76,6 +76,13 @@ describe("retention", () => {
     await runRetention({ EVENT_RETENTION_DAYS: "30" });
 
     expect(await count("SELECT count(*) AS n FROM events WHERE team = 'retention'")).toBe(recent.length);
+    // The metric rollup forgets the same hours: only the recent events' hours are left, each dimension once.
+    const rollupHours = await env.DB.prepare(
+      "SELECT DISTINCT hour FROM metric_rollups WHERE team = 'retention' ORDER BY hour",
+    ).all<{ hour: number }>();
+    expect(rollupHours.results.map((row) => row.hour)).toEqual(
+      recent.map((event) => event.ts - (event.ts % 3_600_000)),
+    );
     const { results } = await env.DB.prepare("SELECT id FROM sessions WHERE team = 'retention'").all<{
       id: string;
     }>();
