@@ -1,8 +1,8 @@
 // GET /api/v1/metrics: usage in one call ("which tools does who use, how often, how slow"): per group (server,
 // tool, subject or team) and time bucket (minute, hour, day), the calls, errors, error rate, denials, latency
-// percentiles and bytes of the team's requests. Aggregated by D1 from the events table (metrics-query.ts), so
-// only one row per group and bucket leaves the database. docs/scaling.md names the path past that (Analytics
-// Engine).
+// percentiles and bytes of the team's requests. Hour and day buckets of the whole team read the hourly rollup
+// (metrics-rollup.ts); minute buckets and a server filter take an exact pass over the events (metrics-query.ts).
+// docs/scaling.md names the path past both (Analytics Engine).
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { GatewayError } from "../errors.ts";

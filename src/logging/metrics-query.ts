@@ -1,6 +1,6 @@
-// The SQL behind GET /api/v1/metrics: one pass over the team's requests in the window, grouped by group and time
-// bucket, with exact nearest-rank latency percentiles from a window function (SQLite has no percentile aggregate).
-// Only the aggregated rows leave D1, whatever the window holds.
+// The exact path of GET /api/v1/metrics (minute buckets, or one server's figures): one pass over the team's requests
+// in the window, grouped by group and time bucket, with exact nearest-rank latency percentiles from a window
+// function (SQLite has no percentile aggregate). Only the aggregated rows leave D1, whatever the window holds.
 
 export type MetricsGroup = "server" | "tool" | "subject" | "team";
 
