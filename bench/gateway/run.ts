@@ -1,13 +1,8 @@
-// The gateway benchmark (issue 2). In one run: the same `echo` tool calls straight to server-everything, through a
-// pass-through Worker under its own `wrangler dev` (the platform's floor) and through the gateway, at each
-// concurrency, in alternating rounds; then large SSE streams straight from a local source, through the floor and
-// through the gateway while the gateway's workerd memory is sampled. Prints tables, writes the raw figures to
-// bench/results/, and stops every process it started. `npm run bench:gateway -- --help` lists the options.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, loadavg, totalmem } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { type Goal, goalsTable, machineInfo, packageVersion } from "../run-info.ts";
 import { type CpuDelta, cpuDelta, cpuSnapshot, type Role } from "./cpu.ts";
 import { keepAliveAgent } from "./http-client.ts";
 import { type PhaseResult, runPhase, type Summary, summarize } from "./load.ts";
@@ -98,45 +93,10 @@ const config = {
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function packageVersion(name: string): string {
-  try {
-    const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
-    return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
-}
-
-/** The commit measured, and whether src/ differed from it. */
-function gitRevision(): string {
-  const git = (...gitArgs: string[]) =>
-    execFileSync("git", gitArgs, {
-      cwd: new URL("../..", import.meta.url),
-      encoding: "utf8",
-      timeout: 5_000,
-    }).trim();
-  try {
-    const head = git("rev-parse", "--short", "HEAD");
-    return git("status", "--porcelain", "--", "src", "wrangler.toml") === ""
-      ? head
-      : `${head} (src modified)`;
-  } catch {
-    return "unknown";
-  }
-}
-
 function machine() {
   return {
-    nproc: availableParallelism(),
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model ?? "unknown",
-    memoryGiB: Number((totalmem() / 1024 ** 3).toFixed(1)),
-    node: process.version,
-    wrangler: packageVersion("wrangler"),
-    workerd: packageVersion("workerd"),
+    ...machineInfo(["src", "wrangler.toml"]),
     serverEverything: packageVersion("@modelcontextprotocol/server-everything"),
-    loadavgAtStart: loadavg().map((v) => Number(v.toFixed(2))),
-    revision: gitRevision(),
   };
 }
 
@@ -382,13 +342,6 @@ async function measureSse(stack: Stack): Promise<SseResult[]> {
 // -----------------------------------------------------------------------------------------------------------------
 // Reporting
 
-interface Goal {
-  goal: string;
-  required: string;
-  measured: string;
-  met: boolean | null;
-}
-
 function findSummary(results: ConcurrencyResult[], lanes: number, label: string): Summary | undefined {
   return results.find((r) => r.concurrency === lanes)?.summaries.find((s) => s.target === label);
 }
@@ -622,19 +575,7 @@ function render(calls: ConcurrencyResult[], sse: SseResult[], goals: Goal[]): st
       "",
     );
   }
-  out.push(
-    "Goals:",
-    "",
-    table(
-      ["goal", "required", "measured", "verdict"],
-      goals.map((g) => [
-        g.goal,
-        g.required,
-        g.measured,
-        g.met === null ? "not measured" : g.met ? "MET" : "NOT MET",
-      ]),
-    ),
-  );
+  out.push(...goalsTable(goals));
   return out.join("\n");
 }
 

@@ -1,5 +1,7 @@
 // The logs benchmark's report: its tables on stdout and the goals of the issue with a verdict for each.
+
 import { fixed, table } from "../gateway/report.ts";
+import { type Goal, goalsTable } from "../run-info.ts";
 import type { CaseResult } from "./api-timing.ts";
 import type { ExportRun } from "./export-bench.ts";
 import type { Trial } from "./index-trials.ts";
@@ -28,13 +30,6 @@ export interface Results {
   wranglerOutput: string;
   /** Diagnostic steps (plans, candidate fixes) that failed; the measurements before them stand. */
   failures: string[];
-}
-
-export interface Goal {
-  goal: string;
-  required: string;
-  measured: string;
-  met: boolean | null;
 }
 
 function sectionTable(title: string, section: Section): string[] {
@@ -292,18 +287,6 @@ export function render(results: Results, goals: Goal[], days: number): string {
     );
   }
   if (results.failures.length > 0) out.push("Failed:", ...results.failures.map((f) => `  ${f}`), "");
-  out.push(
-    "Goals:",
-    "",
-    table(
-      ["goal", "required", "measured", "verdict"],
-      goals.map((g) => [
-        g.goal,
-        g.required,
-        g.measured,
-        g.met === null ? "not measured" : g.met ? "MET" : "NOT MET",
-      ]),
-    ),
-  );
+  out.push(...goalsTable(goals));
   return out.join("\n");
 }

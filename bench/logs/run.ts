@@ -1,19 +1,11 @@
-// The logs benchmark (issue 5, performance): a week of events seeded into a local D1 (1,000,000 by default), then,
-// under `wrangler dev`, the read API timed against the cheapest authenticated call in the same rounds:
-// /api/v1/logs with the common filters, /api/v1/metrics over a day, sessions and violations; then exports of all
-// the rows and of a tenth of them while workerd's memory is sampled. Wrangler stopped, the SQL behind each case is
-// planned and timed straight on the file, and candidate indexes are tried. One function per section; ingestion
-// slots in as its own. `npm run bench:logs -- --help`. Tables on stdout, progress on stderr, raw figures in
-// bench/results/.
-
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { fetchAll, keepAliveAgent } from "../gateway/http-client.ts";
 import { fixed } from "../gateway/report.ts";
+import { machineInfo } from "../run-info.ts";
 import {
   type CaseSpec,
   type Cursor,
@@ -103,32 +95,6 @@ const config = {
 
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-function packageVersion(name: string): string {
-  try {
-    const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
-    return (JSON.parse(readFileSync(url, "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
-}
-
-function gitRevision(): string {
-  const git = (...gitArgs: string[]) =>
-    execFileSync("git", gitArgs, {
-      cwd: new URL("../..", import.meta.url),
-      encoding: "utf8",
-      timeout: 5_000,
-    }).trim();
-  try {
-    const head = git("rev-parse", "--short", "HEAD");
-    return git("status", "--porcelain", "--", "src", "migrations", "wrangler.toml") === ""
-      ? head
-      : `${head} (src modified)`;
-  } catch {
-    return "unknown";
-  }
-}
 
 // -----------------------------------------------------------------------------------------------------------------
 // Sections
@@ -319,16 +285,7 @@ async function planSection(file: string, specs: readonly CaseSpec[]): Promise<Pl
 
 async function main(): Promise<number> {
   const startedAt = new Date();
-  const info = {
-    nproc: availableParallelism(),
-    cpuModel: cpus()[0]?.model ?? "unknown",
-    memoryGiB: Number((totalmem() / 1024 ** 3).toFixed(1)),
-    node: process.version,
-    wrangler: packageVersion("wrangler"),
-    workerd: packageVersion("workerd"),
-    loadavgAtStart: loadavg().map((v) => Number(v.toFixed(2))),
-    revision: gitRevision(),
-  };
+  const info = machineInfo(["src", "migrations", "wrangler.toml"]);
   log(
     `machine: ${info.nproc} cores (${info.cpuModel}), node ${info.node}, load ${info.loadavgAtStart.join(" ")}`,
   );
