@@ -40,6 +40,20 @@ const MetricsQuery = z.object({
     .openapi({ description: "Only the requests to this server.", example: "github" }),
 });
 
+const EXAMPLE_ROW = {
+  group: "github",
+  bucket_start: "2026-11-21T17:00:00.000Z",
+  calls: 42,
+  errors: 2,
+  error_rate: 0.047619047619047616,
+  denials: 1,
+  p50_ms: 180,
+  p95_ms: 920,
+  p99_ms: 1430,
+  bytes_in: 8_214,
+  bytes_out: 96_552,
+};
+
 const Row = z
   .object({
     group: z
@@ -58,19 +72,7 @@ const Row = z
     bytes_out: z.number().int(),
   })
   .openapi("MetricsRow", {
-    example: {
-      group: "github",
-      bucket_start: "2026-11-21T17:00:00.000Z",
-      calls: 42,
-      errors: 2,
-      error_rate: 0.047619047619047616,
-      denials: 1,
-      p50_ms: 180,
-      p95_ms: 920,
-      p99_ms: 1430,
-      bytes_in: 8_214,
-      bytes_out: 96_552,
-    },
+    example: EXAMPLE_ROW,
   });
 
 export const metricsApi = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -108,23 +110,9 @@ metricsApi.openapi(
               group_by: "server",
               bucket: "hour",
               since: "2026-11-20T18:00:00.000Z",
-              percentiles: "histogram",
               until: "2026-11-21T18:00:00.000Z",
-              rows: [
-                {
-                  group: "github",
-                  bucket_start: "2026-11-21T17:00:00.000Z",
-                  calls: 42,
-                  errors: 2,
-                  error_rate: 0.047619047619047616,
-                  denials: 1,
-                  p50_ms: 180,
-                  p95_ms: 920,
-                  p99_ms: 1430,
-                  bytes_in: 8_214,
-                  bytes_out: 96_552,
-                },
-              ],
+              percentiles: "histogram",
+              rows: [EXAMPLE_ROW],
             },
           },
         },

@@ -11,36 +11,7 @@ import {
   MAX_ROWS_PER_MESSAGE,
 } from "../../src/logging/event-queue.ts";
 import type { StoredEvent } from "../../src/logging/log-store.ts";
-
-const TEAM = "queue-tests";
-
-function storedEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
-  return {
-    id: crypto.randomUUID(),
-    ts: Date.now(),
-    team: TEAM,
-    sessionId: null,
-    server: "everything",
-    subject: "ana",
-    direction: "client_to_server",
-    kind: "request",
-    method: "tools/call",
-    target: "echo",
-    requestId: "1",
-    status: "ok",
-    errorCode: null,
-    latencyMs: 3,
-    bytesIn: 10,
-    bytesOut: 20,
-    progressCount: 0,
-    decision: "allow",
-    rule: null,
-    redactions: null,
-    paramsExcerpt: '{"name":"echo"}',
-    resultExcerpt: null,
-    ...overrides,
-  };
-}
+import { storedEvent } from "./helpers.ts";
 
 const utf8 = (text: string) => new TextEncoder().encode(text).length;
 
@@ -100,7 +71,7 @@ describe("the consumer", () => {
     await env.DB.prepare(
       "INSERT INTO sessions (id, team, server_id, server, subject, started_at, last_seen_at) VALUES (?, ?, 's', 'everything', 'ana', 1000, 1000)",
     )
-      .bind(sessionId, TEAM)
+      .bind(sessionId, "queue-tests")
       .run();
     const first = Array.from({ length: 250 }, () => storedEvent({ sessionId }));
     const second = [storedEvent({ sessionId }), ...first.slice(0, 10)];

@@ -2,6 +2,7 @@
 import { env, SELF } from "cloudflare:test";
 import { importJWK, type JWTPayload, SignJWT } from "jose";
 import { inject, vi } from "vitest";
+import type { StoredEvent } from "../../src/logging/log-store.ts";
 import { TEST_JWT_SECRET } from "../test-secrets.ts";
 import "./provided-context.ts";
 
@@ -236,4 +237,33 @@ export async function shipEvents(
     },
     { timeout: 10_000, interval: 50 },
   );
+}
+
+/** An event as the events table stores it (what the queue carries): a tools/call of team queue-tests, now. */
+export function storedEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
+  return {
+    id: crypto.randomUUID(),
+    ts: Date.now(),
+    team: "queue-tests",
+    sessionId: null,
+    server: "everything",
+    subject: "ana",
+    direction: "client_to_server",
+    kind: "request",
+    method: "tools/call",
+    target: "echo",
+    requestId: "1",
+    status: "ok",
+    errorCode: null,
+    latencyMs: 3,
+    bytesIn: 10,
+    bytesOut: 20,
+    progressCount: 0,
+    decision: "allow",
+    rule: null,
+    redactions: null,
+    paramsExcerpt: '{"name":"echo"}',
+    resultExcerpt: null,
+    ...overrides,
+  };
 }

@@ -8,36 +8,22 @@ import {
 import { describe, expect, it, vi } from "vitest";
 import worker from "../../src/index.ts";
 import { storeEvents } from "../../src/logging/event-queue.ts";
-import type { StoredEvent } from "../../src/logging/log-store.ts";
 import { DELETE_CHUNK } from "../../src/logging/retention.ts";
+import { storedEvent } from "./helpers.ts";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 21, 3, 17);
 
-const row = (ts: number): StoredEvent => ({
-  id: crypto.randomUUID(),
-  ts,
-  team: "retention",
-  sessionId: null,
-  server: "everything",
-  subject: "ana",
-  direction: "client_to_server",
-  kind: "request",
-  method: "tools/call",
-  target: "echo",
-  requestId: "1",
-  status: "ok",
-  errorCode: null,
-  latencyMs: 1,
-  bytesIn: 1,
-  bytesOut: 1,
-  progressCount: 0,
-  decision: null,
-  rule: null,
-  redactions: null,
-  paramsExcerpt: null,
-  resultExcerpt: null,
-});
+const row = (ts: number) =>
+  storedEvent({
+    ts,
+    team: "retention",
+    latencyMs: 1,
+    bytesIn: 1,
+    bytesOut: 1,
+    decision: null,
+    paramsExcerpt: null,
+  });
 
 async function count(sql: string): Promise<number> {
   return (await env.DB.prepare(sql).first<{ n: number }>())?.n ?? -1;
