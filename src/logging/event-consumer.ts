@@ -2,8 +2,7 @@
 // Writing is idempotent (an event id is stored once), so a message delivered twice, or retried after a failure
 // that had in fact written, stores nothing twice. A message that cannot be read is reported and acknowledged:
 // retrying it could never succeed.
-import type { EventMessage } from "./event-queue.ts";
-import { storeEvents } from "./event-queue.ts";
+import { type EventMessage, storeEvents } from "./event-queue.ts";
 import type { StoredEvent } from "./log-store.ts";
 
 /** Retries back off: 2 s, 4 s, ... up to a minute. */

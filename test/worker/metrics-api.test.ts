@@ -181,6 +181,29 @@ describe("/api/v1/metrics", () => {
     expect(byDay.rows.map(({ group, calls }) => ({ group, calls }))).toEqual([{ group: "ann", calls: 103 }]);
   });
 
+  it("widens the window to whole UTC buckets, and takes minute buckets exactly", async () => {
+    const response = await api(
+      "GET",
+      `/api/v1/metrics?server=measured&bucket=hour&since=${start + 25 * 60_000}&until=${start + hour + 60_000}`,
+      token,
+    );
+    const body = await response.json<{
+      since: string;
+      until: string;
+      percentiles: string;
+      rows: MetricsRow[];
+    }>();
+    expect(body.since).toBe(new Date(start).toISOString());
+    expect(body.until).toBe(new Date(start + 2 * hour).toISOString());
+    expect(body.rows.map((row) => row.bucket_start)).toContain(new Date(start).toISOString());
+    const minutes = await api(
+      "GET",
+      `/api/v1/metrics?bucket=minute&since=${start}&until=${start + 60_000}`,
+      token,
+    );
+    expect((await minutes.json<{ percentiles: string }>()).percentiles).toBe("exact");
+  });
+
   it("refuses a window it cannot bucket", async () => {
     const reversed = await api("GET", `/api/v1/metrics?since=${start + hour}&until=${start}`, token);
     expect(reversed.status).toBe(400);
