@@ -9,14 +9,7 @@ import type { CaseSpec } from "./api-cases.ts";
 import { type ApiClient, type CaseResult, measureCases, type TimingOptions } from "./api-timing.ts";
 import type { GatewayState, RunningGateway } from "./local-gateway.ts";
 import { startGateway } from "./local-gateway.ts";
-import {
-  type BuiltQuery,
-  eventsQuery,
-  measureQuery,
-  openSeeded,
-  type PlanResult,
-  queriesOf,
-} from "./query-plans.ts";
+import { type BuiltQuery, measureQuery, openSeeded, type PlanResult, queriesOf } from "./query-plans.ts";
 
 /**
  * A candidate fix. `setup` (CREATE INDEX ...) runs on the file; `rewrite` gives the SQL a case would run with a
@@ -31,88 +24,13 @@ export interface Proposal {
   rewrite?: (spec: CaseSpec, team: string) => Promise<BuiltQuery | null>;
   /** Names of the cases (as in api-cases.ts) it is for. */
   cases: readonly string[];
-  /** Tried only when asked for (--fts-trial): it is slow to build and large. */
-  optIn?: boolean;
-}
-
-const _HOUR_MS = 3_600_000;
-
-/** The events query of a logs case with its `q` condition replaced by a lookup in the FTS5 table. */
-async function ftsQuery(spec: CaseSpec, team: string): Promise<BuiltQuery | null> {
-  if (spec.kind !== "logs" || spec.filters.q === undefined) return null;
-  const { q, ...filters } = spec.filters;
-  const base = await eventsQuery(
-    team,
-    { ...filters, violations: spec.violations ?? false },
-    spec.cursor ?? null,
-    spec.sqlLimit ?? 101,
-    spec.sort ?? "newest",
-  );
-  // The WHERE clause ends where ORDER BY starts (one condition has no parentheses, several have): add one more.
-  const at = base.sql.lastIndexOf(" order by ");
-  if (at === -1) return null;
-  return {
-    sql: `${base.sql.slice(0, at)} and "events"."rowid" in (select rowid from events_search where events_search match ?)${base.sql.slice(at)}`,
-    params: [...base.params.slice(0, -1), `"${q.replaceAll('"', '""')}"`, base.params.at(-1) ?? 101],
-  };
 }
 
 /**
- * The same search driven from the FTS5 table, newest match first by rowid (the order events were appended), with
- * the other conditions checked per match: it stops at a page. Its order is rowid, not (ts, id), so q pages would
- * need a cursor of their own.
+ * Candidates waiting for a trial. Empty: the last ones were adopted (the trigram index for `q`, migration 0013;
+ * the status index, migration 0010; the cursor's time bound, log-store.ts).
  */
-async function ftsNewestFirstQuery(spec: CaseSpec, team: string): Promise<BuiltQuery | null> {
-  if (spec.kind !== "logs" || spec.filters.q === undefined || spec.cursor) return null;
-  const { q, ...filters } = spec.filters;
-  const base = await eventsQuery(
-    team,
-    { ...filters, violations: spec.violations ?? false },
-    null,
-    101,
-    "newest",
-  );
-  const match = /^select (.*?) from "events" where (.*) order by .* limit \?$/s.exec(base.sql);
-  if (!match?.[1]) return null;
-  // The FTS table has columns of the same names: qualify the select list.
-  const columns = match[1]
-    .split(", ")
-    .map((column) => `"events".${column}`)
-    .join(", ");
-  return {
-    sql:
-      `select ${columns} from events_search join "events" on "events"."rowid" = events_search.rowid ` +
-      `where events_search match ? and (${match[2]}) order by events_search.rowid desc limit ?`,
-    params: [`"${q.replaceAll('"', '""')}"`, ...base.params],
-  };
-}
-
-export const PROPOSALS: readonly Proposal[] = [
-  {
-    kind: "index + query",
-    name: "FTS5 trigram index for q",
-    why:
-      "q is a LIKE '%text%' on three columns: no index can serve it, so a rare word reads all the team's events. " +
-      "An FTS5 table with the trigram tokenizer (substring matches, as LIKE) over target and the excerpts answers it " +
-      "from the index, at the cost of its size and of writing it with every event.",
-    setup:
-      "CREATE VIRTUAL TABLE events_search USING fts5(target, params_excerpt, result_excerpt, content='events', " +
-      "content_rowid='rowid', tokenize='trigram'); INSERT INTO events_search(events_search) VALUES('rebuild')",
-    cases: ["q=invoice (common word)", "q=INC-48213 (rare word)"],
-    rewrite: ftsQuery,
-    optIn: true,
-  },
-  {
-    kind: "query",
-    name: "the FTS5 index, newest match first",
-    why:
-      "with the FTS5 table above, the search can start from the index in rowid order and stop at a page, instead " +
-      "of collecting every match first (which is what makes a common word slower than with LIKE).",
-    cases: ["q=invoice (common word)", "q=INC-48213 (rare word)"],
-    rewrite: ftsNewestFirstQuery,
-    optIn: true,
-  },
-];
+export const PROPOSALS: readonly Proposal[] = [];
 
 export interface TrialCase {
   name: string;

@@ -38,7 +38,6 @@ const { values: args } = parseArgs({
     "no-export": { type: "boolean", default: false },
     "no-plans": { type: "boolean", default: false },
     "no-trials": { type: "boolean", default: false },
-    "fts-trial": { type: "boolean", default: false },
     echo: { type: "boolean", default: false },
     "deadline-s": { type: "string", default: "1200" },
     help: { type: "boolean", default: false },
@@ -58,7 +57,6 @@ if (args.help) {
   --no-export           skip the exports
   --no-plans            skip EXPLAIN QUERY PLAN and the SQL timings on the file
   --no-trials           skip trying the candidate indexes and query changes
-  --fts-trial           also try an FTS5 trigram index for q (at 1M events: about a minute, +800 MiB)
   --echo                copy wrangler's output to stderr
   --deadline-s S        hard limit for the whole run (1200)
 `);
@@ -88,7 +86,6 @@ const config = {
   exports: !args["no-export"],
   plans: !args["no-plans"],
   trials: !args["no-trials"],
-  ftsTrial: Boolean(args["fts-trial"]),
   echo: Boolean(args.echo),
   deadlineS: number("deadline-s", args["deadline-s"], 60),
 };
@@ -377,7 +374,7 @@ async function main(): Promise<number> {
           (s): s is Section => s !== null,
         );
         results.trials = await tryProposals({
-          proposals: PROPOSALS.filter((p) => !p.optIn || config.ftsTrial),
+          proposals: PROPOSALS,
           file: seeded.file,
           state,
           specs,

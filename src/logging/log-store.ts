@@ -2,6 +2,7 @@
 import {
   and,
   asc,
+  count,
   desc,
   eq,
   getTableColumns,
@@ -13,8 +14,10 @@ import {
   type SQL,
   sql,
 } from "drizzle-orm";
+import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Database } from "../db/client.ts";
 import { events, type SessionRow, sessions } from "../db/schema.ts";
+import { eventsSearch, trigramQuery } from "./event-search.ts";
 
 /** D1 binds at most 100 parameters per statement; an event row binds one per column. */
 const D1_MAX_BOUND_PARAMETERS = 100;
@@ -154,18 +157,32 @@ function containing(text: string): string {
   return `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
+/** Columns of events, or of a subquery of events, by their schema keys. */
+type EventColumns<K extends keyof typeof events.$inferSelect> = Record<K, AnySQLiteColumn>;
+
+/** The `q` condition: `text` in the target or either excerpt of a row of `table` (events or a subquery of it). */
+function mentions(table: EventColumns<"target" | "paramsExcerpt" | "resultExcerpt">, text: string): SQL {
+  const pattern = containing(text);
+  return sql`(${table.target} LIKE ${pattern} ESCAPE '\\' OR ${table.paramsExcerpt} LIKE ${pattern} ESCAPE '\\' OR ${table.resultExcerpt} LIKE ${pattern} ESCAPE '\\')`;
+}
+
 /**
- * Newest (or oldest) first, keyset-paginated on (ts, id) so pages stay stable while new events arrive: a page starts
- * after the cursor's event whatever was written since.
+ * How many of the newest events (of those the other filters select) a text search reads directly before it turns
+ * to the trigram index: a common text fills the page within them, and reading them costs less than the index would
+ * for a common text (every match looked up, then sorted). Past them the text is rarer than a page in this many, so
+ * the index has few rows to return.
  */
-export function queryEvents(
-  db: Database,
+function directSearchRows(limit: number): number {
+  return Math.min(25_000, Math.max(5_000, limit * 50));
+}
+
+/** The filters' conditions other than `q`, and the cursor's. */
+function eventConditions(
   team: string,
-  filters: EventFilters,
+  filters: Omit<EventFilters, "q">,
   cursor: EventCursor | null,
-  limit: number,
-  sort: "newest" | "oldest" = "newest",
-): Promise<StoredEvent[]> {
+  sort: "newest" | "oldest",
+): SQL[] {
   const conditions: SQL[] = [eq(events.team, team)];
   if (filters.server !== undefined) conditions.push(eq(events.server, filters.server));
   if (filters.session !== undefined) conditions.push(eq(events.sessionId, filters.session));
@@ -186,12 +203,6 @@ export function queryEvents(
   if (filters.error_code !== undefined) conditions.push(eq(events.errorCode, filters.error_code));
   if (filters.direction !== undefined) conditions.push(eq(events.direction, filters.direction));
   if (filters.min_latency_ms !== undefined) conditions.push(gte(events.latencyMs, filters.min_latency_ms));
-  if (filters.q !== undefined) {
-    const pattern = containing(filters.q);
-    conditions.push(
-      sql`(${events.target} LIKE ${pattern} ESCAPE '\\' OR ${events.paramsExcerpt} LIKE ${pattern} ESCAPE '\\' OR ${events.resultExcerpt} LIKE ${pattern} ESCAPE '\\')`,
-    );
-  }
   // The cursor also narrows the time range itself: SQLite seeks on one bound per side of the index range and cannot
   // seek on the OR below, so without this each page would scan from the window's edge down to the cursor.
   let since = filters.since;
@@ -207,12 +218,83 @@ export function queryEvents(
         : or(gt(events.ts, cursor.ts), and(eq(events.ts, cursor.ts), gt(events.id, cursor.id)));
     if (next) conditions.push(next);
   }
-  const order = sort === "newest" ? [desc(events.ts), desc(events.id)] : [asc(events.ts), asc(events.id)];
-  return db
+  return conditions;
+}
+
+/**
+ * Newest (or oldest) first, keyset-paginated on (ts, id) so pages stay stable while new events arrive: a page starts
+ * after the cursor's event whatever was written since.
+ *
+ * A text search (`q`) first reads the newest events the other filters select, up to directSearchRows; if they hold a
+ * page of matches, or are all there is, that is the answer. Otherwise the trigram index (event-search.ts) picks the
+ * candidates. Both check the same LIKE, so the path taken never changes the answer.
+ */
+export async function queryEvents(
+  db: Database,
+  team: string,
+  filters: EventFilters,
+  cursor: EventCursor | null,
+  limit: number,
+  sort: "newest" | "oldest" = "newest",
+): Promise<StoredEvent[]> {
+  const { q, ...rest } = filters;
+  const conditions = eventConditions(team, rest, cursor, sort);
+  const orderOf = (table: EventColumns<"ts" | "id">) =>
+    sort === "newest" ? [desc(table.ts), desc(table.id)] : [asc(table.ts), asc(table.id)];
+  const select = (where: SQL[]) =>
+    db
+      .select()
+      .from(events)
+      .where(and(...where))
+      .orderBy(...orderOf(events))
+      .limit(limit)
+      .all();
+
+  if (q === undefined) return select(conditions);
+  const indexQuery = trigramQuery(q);
+  if (indexQuery === null) return select([...conditions, mentions(events, q)]);
+
+  const direct = directSearchRows(limit);
+  const newest = db
     .select()
     .from(events)
     .where(and(...conditions))
-    .orderBy(...order)
+    .orderBy(...orderOf(events))
+    .limit(direct)
+    .as("newest");
+  const [found, [read]] = await db.batch([
+    db
+      .select()
+      .from(newest)
+      .where(mentions(newest, q))
+      .orderBy(...orderOf(newest))
+      .limit(limit),
+    db.select({ rows: count() }).from(
+      db
+        .select({ one: sql`1` })
+        .from(events)
+        .where(and(...conditions))
+        .limit(direct)
+        .as("read"),
+    ),
+  ]);
+  if (found.length === limit || (read?.rows ?? 0) < direct) return found;
+
+  // Driven from the index: CROSS JOIN keeps SQLite from walking the events in order and probing the index for each
+  // one, which is the scan this path exists to avoid.
+  return db
+    .select(getTableColumns(events))
+    .from(eventsSearch)
+    .crossJoin(events)
+    .where(
+      and(
+        sql`${eventsSearch.rowid} = ${events}.rowid`,
+        sql`${eventsSearch} MATCH ${indexQuery}`,
+        ...conditions,
+        mentions(events, q),
+      ),
+    )
+    .orderBy(...orderOf(events))
     .limit(limit)
     .all();
 }

@@ -51,7 +51,8 @@ const LogsQuery = z.object({
     .optional()
     .openapi({ description: "Only events that took at least this long." }),
   q: text(200).optional().openapi({
-    description: "Text to find in the target (tool, prompt, resource) or the redacted excerpts.",
+    description:
+      "Text to find in the target (tool, prompt, resource) or the redacted excerpts: a literal substring, ASCII letters in either case.",
   }),
   sort: z.enum(["newest", "oldest"]).default("newest").openapi({ description: "The order of the events." }),
   since: timestamp.optional().openapi({ description: "Events at or after this time." }),
