@@ -154,7 +154,9 @@ export interface PlanResult {
  * that reads a subquery or a join (a text search), whose WHERE clause is not one of the table alone.
  */
 function countQuery(query: BuiltQuery): BuiltQuery | null {
-  const match = /^select [^()]*? from ("events"|"sessions") where (.*) order by .* limit \?$/s.exec(query.sql);
+  const match = /^select [^()]*? from ("events"|"sessions") where (.*) order by .* limit \?$/s.exec(
+    query.sql,
+  );
   if (!match) return null;
   return {
     sql: `select count(*) as n from ${match[1]} where ${match[2]}`,
