@@ -130,20 +130,44 @@ function collect(text: string, lower: string, detector: PatternDetector, out: De
   }
 }
 
-const SECRET_DETECTORS: readonly PatternDetector[] = SECRET_RULES.map((rule) => ({
-  id: rule.id,
-  prefilter: (lower) => rule.keywords.some((keyword) => lower.includes(keyword)),
-  pattern: rule.pattern,
-}));
+const SECRET_DETECTORS: readonly PatternDetector[] = SECRET_RULES.map((rule) => {
+  const { secretGroup, minEntropy } = rule;
+  const narrows = secretGroup !== undefined || minEntropy !== undefined;
+  return {
+    id: rule.id,
+    prefilter: (lower) => rule.keywords.some((keyword) => lower.includes(keyword)),
+    pattern: rule.pattern,
+    accept: narrows
+      ? (match) => {
+          const secret = secretGroup === undefined ? match[0] : match[secretGroup];
+          if (secret === undefined) return false;
+          if (minEntropy !== undefined && entropy(secret) < minEntropy) return false;
+          if (secretGroup === undefined) return true;
+          const span = match.indices?.[secretGroup];
+          return span ? { offset: span[0] - match.index, length: span[1] - span[0] } : false;
+        }
+      : undefined,
+  };
+});
 
 const ALL_DETECTORS = [...SECRET_DETECTORS, ...PII_AND_GENERIC];
+const SECRETS_ONLY = [...SECRET_DETECTORS, ...PII_AND_GENERIC.filter((d) => !PERSONAL_DATA.has(d.id))];
 
 /** Every secret and piece of personal data in `text`, without overlaps, in order. */
 export function detect(text: string): Detection[] {
+  return detectWith(ALL_DETECTORS, text);
+}
+
+/** Secrets only (provider formats and generic secrets), no personal data: what a file scan reports. */
+export function detectSecrets(text: string): Detection[] {
+  return detectWith(SECRETS_ONLY, text);
+}
+
+function detectWith(detectors: readonly PatternDetector[], text: string): Detection[] {
   if (text.length < 6) return [];
   const lower = text.toLowerCase();
   const found: Detection[] = [];
-  for (const detector of ALL_DETECTORS) collect(text, lower, detector, found);
+  for (const detector of detectors) collect(text, lower, detector, found);
   if (found.length <= 1) return found;
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   const merged: Detection[] = [];

@@ -3,17 +3,34 @@
 // costs a few substring searches, not a regex per rule. Patterns have no nested quantifiers: linear time.
 
 export interface SecretRule {
+  /** snake_case and stable: logs (redactions) and scan findings name the rule by it. */
   id: string;
   description: string;
+  /** Lower-case; every match, lower-cased, contains one of them. */
   keywords: readonly string[];
   pattern: RegExp;
+  /** The capture group that is the secret itself, when the pattern also matches its context (a name, a `=`). */
+  secretGroup?: number;
+  /** Shannon entropy (bits per character) the secret must reach, for shapes that ordinary words can also take. */
+  minEntropy?: number;
 }
 
-const rule = (id: string, description: string, keywords: string[], pattern: RegExp): SecretRule => ({
+const rule = (
+  id: string,
+  description: string,
+  keywords: string[],
+  pattern: RegExp,
+  options: Pick<SecretRule, "secretGroup" | "minEntropy"> = {},
+): SecretRule => ({
   id,
   description,
   keywords,
-  pattern: new RegExp(pattern.source, pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`),
+  // g to find every match; d (match indices) to locate the secret's group within a match.
+  pattern: new RegExp(
+    pattern.source,
+    [...new Set(`${pattern.flags}g${options.secretGroup === undefined ? "" : "d"}`)].join(""),
+  ),
+  ...options,
 });
 
 export const SECRET_RULES: readonly SecretRule[] = [

@@ -1,0 +1,158 @@
+// What a tool can do (run commands, run code, change files, reach the network), read from its name, description
+// and input schema, checked against what its annotations and description admit.
+import type { FindingDraft } from "./finding.ts";
+
+export type Capability = "shell" | "code" | "file_write" | "network";
+
+interface CapabilityShape {
+  capability: Capability;
+  /** Words of the tool's name (split on _ - . and case). */
+  nameWords: RegExp;
+  /** Input property names that carry it. */
+  properties: RegExp;
+  /** How an honest description says it. */
+  admits: RegExp;
+  label: string;
+}
+
+const SHAPES: readonly CapabilityShape[] = [
+  {
+    capability: "shell",
+    nameWords:
+      /^(?:shell|bash|sh|zsh|powershell|pwsh|cmd|exec|execute|terminal|command|commands|subprocess|spawn)$/,
+    properties: /^(?:command|cmd|shell_command|commandline|command_line|bash|script|shell)$/i,
+    admits:
+      /\b(?:shell|bash|terminal|command(?:s|-line)?|subprocess|execut(?:e|es|ing)|runs?|starts?|launch(?:es)?|spawns?|containers?|processes|privileges?)\b/i,
+    label: "runs shell commands",
+  },
+  {
+    capability: "code",
+    nameWords:
+      /^(?:eval|evaluate|python|javascript|js|node|ruby|repl|interpreter|notebook|jupyter|sandbox|code)$/,
+    properties: /^(?:code|source|source_code|expression|python|javascript|js|snippet|program)$/i,
+    admits:
+      /\b(?:evaluat(?:e|es|ing)|execut(?:e|es|ing)\s+(?:python|javascript|code|scripts?)|runs?\s+(?:python|javascript|code|scripts?)|interpreter|repl|sandbox)\b/i,
+    label: "runs code",
+  },
+  {
+    capability: "file_write",
+    nameWords:
+      /^(?:write|delete|remove|rm|unlink|overwrite|save|move|mv|rename|truncate|chmod|chown|mkdir|rmdir|edit|patch|append)$/,
+    properties: /^(?:content|contents|data_to_write|new_content|destination|dest|target_path)$/i,
+    admits:
+      /\b(?:writ(?:e|es|ing)|delet(?:e|es|ing)|remov(?:e|es|ing)|overwrit(?:e|es|ing)|modif(?:y|ies|ying)|sav(?:e|es|ing)|mov(?:e|es|ing)|renam(?:e|es|ing)|creat(?:e|es|ing)|edit(?:s|ing)?|append(?:s|ing)?|chang(?:e|es|ing))\b/i,
+    label: "changes or deletes files",
+  },
+  {
+    capability: "network",
+    nameWords: /^(?:fetch|http|https|request|download|curl|wget|browse|scrape|crawl)$/,
+    properties: /^(?:url|uri|endpoint|webhook|webhook_url|target_url|href|link)$/i,
+    admits:
+      /\b(?:fetch(?:es|ing)?|download(?:s|ing)?|https?|web|url|internet|network|requests?|browse|crawl|scrape|webhook|api)\b/i,
+    label: "reaches the network",
+  },
+];
+
+/** "runShellCommand" and "run_shell-command" alike: lower-case words. */
+function words(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+}
+
+function propertyNames(schema: unknown): string[] {
+  if (typeof schema !== "object" || schema === null) return [];
+  const properties = (schema as Record<string, unknown>).properties;
+  return typeof properties === "object" && properties !== null ? Object.keys(properties) : [];
+}
+
+const FILE_TARGET = /^(?:path|file|filename|file_path|filepath|target|dir|directory|folder)$/i;
+
+/** The capabilities a tool has, and whether each shows in its name, its schema or only one of them. */
+export function capabilitiesOf(tool: Record<string, unknown>): Capability[] {
+  const name = typeof tool.name === "string" ? tool.name : "";
+  const nameWords = words(name);
+  const properties = propertyNames(tool.inputSchema);
+  const found: Capability[] = [];
+  for (const shape of SHAPES) {
+    const byName = nameWords.some((word) => shape.nameWords.test(word));
+    let bySchema = properties.some((property) => shape.properties.test(property));
+    // Content alone is any upload; content beside a file path is a file write.
+    if (shape.capability === "file_write" && bySchema) {
+      bySchema = properties.some((property) => FILE_TARGET.test(property));
+    }
+    // A read-only verb in the name ("read_file", "get_url_preview") outweighs a property name.
+    if (
+      byName ||
+      (bySchema &&
+        !/^(?:get|read|list|search|find|show|describe|view|query|count|check)$/.test(nameWords[0] ?? ""))
+    ) {
+      found.push(shape.capability);
+    }
+  }
+  return found;
+}
+
+function annotationsOf(tool: Record<string, unknown>): Record<string, unknown> | null {
+  const annotations = tool.annotations;
+  return typeof annotations === "object" && annotations !== null
+    ? (annotations as Record<string, unknown>)
+    : null;
+}
+
+/** Findings for power the annotations deny, do not state, or the description does not admit. */
+export function capabilityFindings(tool: Record<string, unknown>): FindingDraft[] {
+  const capabilities = capabilitiesOf(tool);
+  if (capabilities.length === 0) return [];
+  const annotations = annotationsOf(tool);
+  const description = typeof tool.description === "string" ? tool.description : "";
+  const out: FindingDraft[] = [];
+  for (const capability of capabilities) {
+    const shape = SHAPES.find((s) => s.capability === capability) as CapabilityShape;
+    const changes = capability !== "network";
+    const executes = capability === "shell" || capability === "code";
+    const contradictions: string[] = [];
+    if (annotations?.readOnlyHint === true && changes) contradictions.push("readOnlyHint is true");
+    if (annotations?.destructiveHint === false && executes) contradictions.push("destructiveHint is false");
+    if (annotations?.openWorldHint === false && capability === "network")
+      contradictions.push("openWorldHint is false");
+    const admitted = shape.admits.test(description);
+    if (contradictions.length > 0) {
+      out.push({
+        ruleId: "tool-dangerous-capability",
+        field: "annotations",
+        evidence: contradictions.join(", "),
+        detail: `The tool ${shape.label}, but ${contradictions.join(" and ")}.`,
+        severity: admitted ? "medium" : "high",
+      });
+    } else if (!admitted && description.length > 0) {
+      out.push({
+        ruleId: "tool-dangerous-capability",
+        field: "description",
+        evidence: description.slice(0, 160),
+        detail: `The tool ${shape.label} (its name or input schema says so), but its description does not.`,
+        severity: executes ? "high" : "medium",
+      });
+    } else if (annotations === null) {
+      out.push({
+        ruleId: "tool-dangerous-capability",
+        field: "annotations",
+        evidence: "no annotations",
+        detail: `The tool ${shape.label} and has no annotations, so clients cannot tell it apart from a harmless tool.`,
+        severity: executes ? "medium" : "low",
+      });
+    } else if (executes) {
+      // Honest and annotated: still worth knowing a server can run anything.
+      out.push({
+        ruleId: "tool-dangerous-capability",
+        field: "annotations",
+        evidence: shape.label,
+        detail: `The tool ${shape.label}, and says so.`,
+        severity: "low",
+      });
+    }
+  }
+  return out;
+}

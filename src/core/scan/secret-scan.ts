@@ -1,0 +1,108 @@
+// Secrets in a file's text: provider tokens, private keys, credentials in URLs, generic high-entropy values under
+// secret-like names (the shared detectors), and internal addresses. Findings carry the line and column, the line
+// with the secret masked, and honour `helmet-ignore` comments.
+import { type Detection, detectSecrets } from "../detectors/detect.ts";
+import type { Detected } from "./finding.ts";
+import { ruleInfo, secretRuleId } from "./rule-catalog.ts";
+import { ignoredRules } from "./suppression.ts";
+
+/** Connection strings of databases and brokers: credentials in them are database passwords. */
+const DATABASE_SCHEME =
+  /^(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|oracle|cockroachdb|clickhouse|neo4j(?:\+s)?|couchdb|memcached)$/i;
+
+/** Hosts on private networks and internal-only names; localhost is left out (it is every project's dev server). */
+const INTERNAL_URL =
+  /\b(?:https?|wss?|grpc):\/\/(?:10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,6}\.(?:internal|corp|intranet|lan|private|localdomain))(?::\d{1,5})?(?:\/[^\s"'`<>)]{0,200})?/gi;
+
+/** Values that stand in for a secret in docs and templates. */
+const PLACEHOLDER =
+  /^(?:x{4,}|\*{4,}|\.{3,}|<[^>]{1,60}>|\$\{[^}]{1,60}\}|\{\{[^}]{1,60}\}\}|%[A-Z_]{1,40}%|(?:your|my|the|an?)[_-]?[a-z_-]{0,30}(?:key|token|secret|password)[a-z_-]{0,20}|changeme|change[_-]me|example[a-z0-9_-]*|dummy[a-z0-9_-]*|placeholder|redacted|test|secret|password)$/i;
+
+/** Masks all but the first four characters, keeping the length visible. */
+export function maskSecret(secret: string): string {
+  if (secret.length <= 8) return "*".repeat(secret.length);
+  return `${secret.slice(0, 4)}${"*".repeat(Math.min(secret.length - 4, 24))}`;
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** The 0-based index of the line holding `offset`. */
+function lineOf(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] as number) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+const MAX_CONTEXT = 200;
+
+function ruleFor(detection: Detection, secret: string): string | null {
+  if (detection.detector === "url_credentials") {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(secret)?.[1] ?? "";
+    return DATABASE_SCHEME.test(scheme) ? "secret-database-url" : secretRuleId("url_credentials");
+  }
+  if (detection.detector === "generic_secret") return "secret-generic-high-entropy";
+  return secretRuleId(detection.detector);
+}
+
+/** What is written at a secret's place that identifies it across rescans without storing it: a digest would be
+ * async, so a short non-reversible summary: its length and a 32-bit FNV-1a hash. */
+function secretIdentity(secret: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < secret.length; i++) {
+    hash ^= secret.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return `${secret.length}:${(hash >>> 0).toString(16)}`;
+}
+
+/** The secrets in one file's text, as findings. `path` is the file's path as the report shows it. */
+export function scanTextForSecrets(path: string, text: string): Detected[] {
+  const detections = detectSecrets(text);
+  const internal = [...text.matchAll(INTERNAL_URL)];
+  if (detections.length === 0 && internal.length === 0) return [];
+  const starts = lineStarts(text);
+  const lines = text.split("\n");
+  const out: Detected[] = [];
+  const report = (ruleId: string, start: number, end: number, identity: string, masked: boolean) => {
+    const line = lineOf(starts, start);
+    if (ignoredRules(lines[line - 1], lines[line]).matches(ruleId)) return;
+    const lineText = lines[line] ?? "";
+    const column = start - (starts[line] as number);
+    const secret = text.slice(start, end);
+    const shown = masked ? maskSecret(secret) : secret;
+    const context = `${lineText.slice(0, column)}${shown}${lineText.slice(column + secret.length)}`.trim();
+    const rule = ruleInfo(ruleId);
+    out.push({
+      ruleId,
+      severity: rule.severity,
+      title: rule.title,
+      description: rule.summary,
+      detection: rule.detection,
+      owasp: [...rule.owasp],
+      cwe: [...rule.cwe],
+      location: { type: "file", path, line: line + 1, column: column + 1 },
+      match: context.length > MAX_CONTEXT ? `${context.slice(0, MAX_CONTEXT)}…` : context,
+      remediation: rule.remediation,
+      identity,
+    });
+  };
+  for (const detection of detections) {
+    const secret = text.slice(detection.start, detection.end);
+    if (detection.detector === "generic_secret" && PLACEHOLDER.test(secret)) continue;
+    const ruleId = ruleFor(detection, secret);
+    if (ruleId) report(ruleId, detection.start, detection.end, secretIdentity(secret), true);
+  }
+  for (const match of internal) {
+    report("secret-internal-url", match.index, match.index + match[0].length, match[0].toLowerCase(), false);
+  }
+  return out;
+}

@@ -1,0 +1,82 @@
+// Secrets in a file's text: where they are (line and column), what the report shows (masked), which rule, and the
+// comments and placeholders that keep a line quiet. Test values are fake.
+import { describe, expect, it } from "vitest";
+import { fingerprinted } from "../../src/core/scan/finding.ts";
+import { maskSecret, scanTextForSecrets } from "../../src/core/scan/secret-scan.ts";
+
+const GITHUB = "ghp_0123456789abcdefghijABCDEFGHIJ012345";
+
+describe("scanTextForSecrets", () => {
+  it("locates a provider token by line and column and masks it in the evidence", () => {
+    const text = `// config\nconst client = new Octokit({\n  auth: "${GITHUB}",\n});\n`;
+    const [finding, ...rest] = scanTextForSecrets("src/github.ts", text);
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({
+      ruleId: "secret-github-token",
+      severity: "high",
+      location: { type: "file", path: "src/github.ts", line: 3, column: 10 },
+      cwe: ["CWE-798"],
+    });
+    expect(finding?.match).toBe(`auth: "${maskSecret(GITHUB)}",`);
+    expect(finding?.match).not.toContain(GITHUB.slice(4));
+  });
+
+  it("calls credentials in a database URL a database secret, and other URLs with credentials what they are", () => {
+    const text = [
+      "DATABASE_URL=postgres://app:s3cr3t-Passw0rd@db.example.com:5432/app",
+      "MIRROR=https://deploy:hunter2hunter2@git.example.com/repo.git",
+    ].join("\n");
+    expect(
+      scanTextForSecrets(".env", text).map((f) => [f.ruleId, f.location.type === "file" && f.location.line]),
+    ).toEqual([
+      ["secret-database-url", 1],
+      ["secret-url-credentials", 2],
+    ]);
+  });
+
+  it("reports internal addresses low and leaves localhost alone", () => {
+    const text =
+      'const api = "http://10.2.3.4:8080/v1";\nconst wiki = "https://wiki.corp/x";\nfetch("http://localhost:3000");';
+    const findings = scanTextForSecrets("src/api.ts", text);
+    expect(findings.map((f) => [f.ruleId, f.severity, f.match])).toEqual([
+      ["secret-internal-url", "low", 'const api = "http://10.2.3.4:8080/v1";'],
+      ["secret-internal-url", "low", 'const wiki = "https://wiki.corp/x";'],
+    ]);
+  });
+
+  it("finds a high-entropy value under a secret-like name, and skips placeholders", () => {
+    const found = scanTextForSecrets("app.yml", "client_secret: 9fK2xQ7mZp4Lr8Tw1Vb6Nc3Hs5Jd0Ga\n");
+    expect(found.map((f) => f.ruleId)).toEqual(["secret-generic-high-entropy"]);
+    const placeholders = [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell-style placeholder, written as in a config file
+      "api_key = ${API_KEY_FROM_ENVIRONMENT_VARIABLE}",
+      "password: your_password_goes_here_please",
+      "token = xxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    ].join("\n");
+    expect(scanTextForSecrets("README.md", placeholders)).toEqual([]);
+  });
+
+  it("honours helmet-ignore on the line or alone on the line above, for all rules or the ones named", () => {
+    const text = [
+      `a = "${GITHUB}" // helmet-ignore`,
+      "# helmet-ignore: secret-github-token",
+      `b = "${GITHUB}"`,
+      "# helmet-ignore: secret-slack-token",
+      `c = "${GITHUB}"`,
+      `d = "${GITHUB}"; // helmet-ignore: SECRET-GITHUB-TOKEN, secret-jwt`,
+    ].join("\n");
+    const findings = scanTextForSecrets("x.py", text);
+    expect(findings.map((f) => f.location.type === "file" && f.location.line)).toEqual([5]);
+  });
+
+  it("gives the same secret the same fingerprint when lines move, and two equal secrets two fingerprints", async () => {
+    const before = await fingerprinted(scanTextForSecrets("a.ts", `x = "${GITHUB}"\ny = "${GITHUB}"`));
+    const after = await fingerprinted(
+      scanTextForSecrets("a.ts", `// moved\n\nx = "${GITHUB}"\ny = "${GITHUB}"`),
+    );
+    expect(before.map((f) => f.fingerprint)).toEqual(after.map((f) => f.fingerprint));
+    expect(new Set(before.map((f) => f.fingerprint)).size).toBe(2);
+    const elsewhere = await fingerprinted(scanTextForSecrets("b.ts", `x = "${GITHUB}"`));
+    expect(elsewhere[0]?.fingerprint).not.toBe(before[0]?.fingerprint);
+  });
+});
