@@ -23,6 +23,7 @@ import { policyEvaluationApi } from "./policy/policy-evaluation-api.ts";
 import { registerMcpPaths } from "./proxy/mcp-openapi.ts";
 import { mcpRoutes } from "./proxy/mcp-routes.ts";
 import { serversApi } from "./registry/servers-api.ts";
+import { scansApi, serverScansApi } from "./scanning/scans-api.ts";
 
 /** Stable codes for errors Hono raises itself (for example a JSON body that does not parse). */
 const HTTP_ERROR_CODES: Record<number, string> = {
@@ -100,6 +101,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("/api/v1/*", authenticate());
   app.route("/api/v1/servers", serversApi);
   app.route("/api/v1/servers", toolPinsApi);
+  app.route("/api/v1/servers", serverScansApi);
+  app.route("/api/v1/scans", scansApi);
   app.route("/api/v1/logs/export", logExportApi);
   app.route("/api/v1/logs", logsApi);
   app.route("/api/v1/violations", violationsApi);

@@ -20,6 +20,8 @@ export const servers = sqliteTable(
     policyDefault: text("policy_default").notNull().default("allow"),
     /** When true, a tool whose definition changed since it was pinned is hidden until an admin approves it. */
     hideChangedTools: integer("hide_changed_tools", { mode: "boolean" }).notNull().default(false),
+    /** Hours between scheduled rescans of the server's definitions; null: no schedule. */
+    scanIntervalHours: integer("scan_interval_hours"),
     createdBy: text("created_by").notNull(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -199,8 +201,81 @@ export const metricRollups = sqliteTable(
   (t) => [primaryKey({ columns: [t.team, t.dimension, t.hour, t.key] })],
 );
 
+/**
+ * Security scans: of a registered server's live definitions, or of an uploaded package. The summary and the
+ * findings are written when the scan ends; `definitions` keeps a hash per definition so a rescan can say what changed.
+ */
+export const scans = sqliteTable(
+  "scans",
+  {
+    id: text("id").primaryKey(),
+    team: text("team").notNull(),
+    /** server (live definitions) or upload (a package's files). */
+    kind: text("kind").notNull(),
+    /** What started it: manual, registration, schedule or upload. */
+    trigger: text("trigger").notNull(),
+    serverId: text("server_id"),
+    /** The server's name, or the uploaded file's name. */
+    target: text("target").notNull(),
+    /** running, completed or failed. */
+    status: text("status").notNull(),
+    /** Why a failed scan failed, for the person who reads it. */
+    error: text("error"),
+    /** JSON ScanSummary (total and per severity, open findings only at the time of the scan). */
+    summary: text("summary"),
+    /** JSON: files, bytes, skipped, definitions. */
+    stats: text("stats"),
+    /** JSON map "kind/name" → SHA-256 of the definition (server scans). */
+    definitions: text("definitions"),
+    /** JSON list of definitions added, removed or changed since the server's previous completed scan. */
+    changes: text("changes"),
+    /** SHA-256 of an uploaded archive. */
+    sha256: text("sha256"),
+    createdBy: text("created_by").notNull(),
+    startedAt: integer("started_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (t) => [
+    index("scans_team_started").on(t.team, t.startedAt, t.id),
+    index("scans_team_server_started").on(t.team, t.serverId, t.startedAt),
+  ],
+);
+
+/** What a scan found. Status lives in finding_reviews, by fingerprint, so a review outlives the scan. */
+export const scanFindings = sqliteTable(
+  "scan_findings",
+  {
+    scanId: text("scan_id").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    team: text("team").notNull(),
+    ruleId: text("rule_id").notNull(),
+    severity: text("severity").notNull(),
+    /** The rest of the Finding (title, description, detection, owasp, cwe, location, match, remediation) as JSON. */
+    body: text("body").notNull(),
+    /** suppressed when an inline comment or the scan configuration silenced it; open otherwise. */
+    status: text("status").notNull().default("open"),
+  },
+  (t) => [primaryKey({ columns: [t.scanId, t.fingerprint] })],
+);
+
+/** A team's verdicts on findings (reviewed, false positive), remembered by fingerprint across rescans. */
+export const findingReviews = sqliteTable(
+  "finding_reviews",
+  {
+    team: text("team").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    status: text("status").notNull(),
+    note: text("note"),
+    reviewedBy: text("reviewed_by").notNull(),
+    reviewedAt: integer("reviewed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.team, t.fingerprint] })],
+);
+
 export type ServerRow = typeof servers.$inferSelect;
 export type PolicyRow = typeof policies.$inferSelect;
 export type ToolPinRow = typeof toolPins.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
+export type ScanRow = typeof scans.$inferSelect;
+export type ScanFindingRow = typeof scanFindings.$inferSelect;

@@ -13,6 +13,11 @@ const TAGS = [
   { name: "Servers", description: "The team's registry of upstream MCP servers." },
   { name: "Tool pins", description: "Pinned tool definitions, changes awaiting approval, and approval." },
   {
+    name: "Scans",
+    description:
+      "Security scans of registered servers' definitions and of uploaded packages: findings, reviews and exports.",
+  },
+  {
     name: "Policies",
     description: "Policy documents, their evaluation, and the bundle the bridge enforces.",
   },

@@ -13,6 +13,7 @@ export type ApiTag =
   | "MCP"
   | "Servers"
   | "Tool pins"
+  | "Scans"
   | "Policies"
   | "Logs"
   | "Sessions"

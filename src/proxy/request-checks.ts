@@ -52,7 +52,7 @@ export function protocolVersionOf(header: string | undefined): string | null {
   return header;
 }
 
-function tooLarge(limit: number): GatewayError {
+export function tooLarge(limit: number): GatewayError {
   return new GatewayError(
     413,
     "body_too_large",

@@ -1,16 +1,15 @@
 // Keeps a client's session alive when its upstream loses state (a restart, an eviction): the gateway opens a new
 // upstream session with the client's original initialize params and carries on, so the client never sees a
 // stuck session. The database is read only on this rare path; the hot path trusts the sealed session id.
-import { isErrorResponse, type JsonRpcMessage, parseMessage } from "../core/jsonrpc.ts";
+import { isErrorResponse } from "../core/jsonrpc.ts";
 import { McpHeader, Method } from "../core/mcp.ts";
-import { SseParser } from "../core/sse.ts";
 import { database } from "../db/client.ts";
 import { GatewayError } from "../errors.ts";
 import { sessionForRecovery, setUpstreamSession } from "../logging/log-store.ts";
 import type { Upstream } from "../registry/upstream-resolver.ts";
-import { parseJsonOrUndefined, readBoundedText } from "./body-text.ts";
-import { isEventStream } from "./response-observer.ts";
+import { readBoundedText } from "./body-text.ts";
 import type { GatewaySession } from "./session-token.ts";
+import { upstreamAnswer } from "./upstream-answer.ts";
 import { ACCEPT_POST, callUpstream } from "./upstream-call.ts";
 
 /** Per-isolate memory of sessions, bounded; the sessions table is the durable record. */
@@ -52,6 +51,7 @@ export function isSessionEnded(sessionId: string): boolean {
 }
 
 const LOST_SESSION_BODY_LIMIT = 64 * 1024;
+const INITIALIZE_ANSWER_LIMIT = 1024 * 1024;
 
 export type LostSessionCheck = { lost: true } | { lost: false; response: Response };
 
@@ -143,7 +143,9 @@ async function reinitialize(
     throw error;
   }
   const newSessionId = response.headers.get(McpHeader.SessionId);
-  const answer = response.ok ? await initializeAnswer(response, request.id) : undefined;
+  const answer = response.ok
+    ? await upstreamAnswer(response, request.id, INITIALIZE_ANSWER_LIMIT)
+    : undefined;
   if (!answer || isErrorResponse(answer) || !("result" in answer)) {
     await response.body?.cancel();
     return undefined;
@@ -167,30 +169,4 @@ async function reinitialize(
     throw error;
   }
   return newSessionId;
-}
-
-/** The response to our initialize request, from a JSON body or an SSE stream (read until it arrives). */
-async function initializeAnswer(response: Response, id: string): Promise<JsonRpcMessage | undefined> {
-  const limit = 1024 * 1024;
-  if (!isEventStream(response.headers.get("content-type"))) {
-    const parsed = parseMessage(parseJsonOrUndefined((await readBoundedText(response.body, limit)).text));
-    return parsed.ok ? parsed.message : undefined;
-  }
-  if (!response.body) return undefined;
-  let answer: JsonRpcMessage | undefined;
-  const parser = new SseParser(
-    (event) => {
-      const parsed = event.data ? parseMessage(parseJsonOrUndefined(event.data)) : null;
-      if (parsed?.ok && "id" in parsed.message && parsed.message.id === id) answer = parsed.message;
-    },
-    { maxEventChars: limit },
-  );
-  const reader = response.body.getReader();
-  while (answer === undefined) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parser.push(value);
-  }
-  await reader.cancel();
-  return answer;
 }

@@ -10,6 +10,7 @@ import { apiRoute } from "../http/openapi.ts";
 import { validationHook } from "../http/validation.ts";
 import { deletePins } from "../pinning/pin-store.ts";
 import { forgetPolicies } from "../policy/policy-resolver.ts";
+import { scanInBackground } from "../scanning/server-scan.ts";
 import { credentialHeadersSchema, sealCredentials } from "./credentials.ts";
 import { deleteServer, findServer, insertServer, listServers, replaceServer } from "./server-store.ts";
 import { forgetUpstream } from "./upstream-resolver.ts";
@@ -33,6 +34,18 @@ const HideChangedTools = z.boolean().openapi({
     "is logged either way).",
 });
 
+const ScanIntervalHours = z
+  .number()
+  .int()
+  .min(1)
+  .max(24 * 90)
+  .openapi({
+    description:
+      "Hours between scheduled rescans of the server's definitions (checked hourly); absent or null: no schedule. " +
+      "A server is always scanned once when it is registered.",
+    example: 24,
+  });
+
 const CreateServer = z
   .strictObject({
     name: ServerName,
@@ -46,6 +59,7 @@ const CreateServer = z
     timeout_ms: z.number().int().min(100).max(900_000).optional(),
     policy_default: PolicyDefault.optional(),
     hide_changed_tools: HideChangedTools.optional(),
+    scan_interval_hours: ScanIntervalHours.optional(),
   })
   .openapi("CreateServer", {
     example: {
@@ -68,6 +82,7 @@ const UpdateServer = z
     timeout_ms: z.number().int().min(100).max(900_000).nullable().optional(),
     policy_default: PolicyDefault.optional(),
     hide_changed_tools: HideChangedTools.optional(),
+    scan_interval_hours: ScanIntervalHours.nullable().optional(),
   })
   .refine((patch) => Object.keys(patch).length > 0, "name at least one field to change")
   .openapi("UpdateServer", { example: { headers: { authorization: "Bearer rotated-token" } } });
@@ -84,6 +99,7 @@ const Server = z
     timeout_ms: z.number().int().nullable(),
     policy_default: PolicyDefault,
     hide_changed_tools: HideChangedTools,
+    scan_interval_hours: ScanIntervalHours.nullable(),
     created_by: z.string(),
     created_at: z.string(),
     updated_at: z.string(),
@@ -98,6 +114,7 @@ const Server = z
       timeout_ms: 30_000,
       policy_default: "allow",
       hide_changed_tools: false,
+      scan_interval_hours: 24,
       created_by: "alice",
       created_at: "2026-11-21T15:36:04.371Z",
       updated_at: "2026-11-21T15:37:05.497Z",
@@ -138,6 +155,7 @@ function toApi(row: ServerRow): z.infer<typeof Server> {
     timeout_ms: row.timeoutMs,
     policy_default: row.policyDefault === "deny" ? "deny" : "allow",
     hide_changed_tools: row.hideChangedTools,
+    scan_interval_hours: row.scanIntervalHours,
     created_by: row.createdBy,
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
@@ -232,6 +250,7 @@ serversApi.openapi(
       timeoutMs: input.timeout_ms ?? null,
       policyDefault: input.policy_default ?? "allow",
       hideChangedTools: input.hide_changed_tools ?? false,
+      scanIntervalHours: input.scan_interval_hours ?? null,
       createdBy: subject,
       createdAt: now,
       updatedAt: now,
@@ -240,6 +259,8 @@ serversApi.openapi(
       throw new GatewayError(409, "server_exists", `Your team already has a server named '${input.name}'.`);
     }
     forgetUpstream(team, row.name);
+    // A new server is scanned at once, in the background: registration does not wait for the upstream.
+    c.executionCtx.waitUntil(scanInBackground(c.env, config.encryptionKey, row, "registration", subject));
     return c.json(toApi(row), 201, { Location: `/api/v1/servers/${row.name}` });
   },
 );
@@ -294,6 +315,7 @@ serversApi.openapi(
     if (patch.timeout_ms !== undefined) next.timeoutMs = patch.timeout_ms;
     if (patch.policy_default !== undefined) next.policyDefault = patch.policy_default;
     if (patch.hide_changed_tools !== undefined) next.hideChangedTools = patch.hide_changed_tools;
+    if (patch.scan_interval_hours !== undefined) next.scanIntervalHours = patch.scan_interval_hours;
     if (patch.headers !== undefined) {
       const headers = patch.headers ?? {};
       next.credentialsSealed =

@@ -55,7 +55,8 @@ export async function resolveUpstream(
   return upstream;
 }
 
-async function toUpstream(row: ServerRow, encryptionKey: Uint8Array): Promise<Upstream> {
+/** The upstream a registry row describes, its credentials decrypted. */
+export async function toUpstream(row: ServerRow, encryptionKey: Uint8Array): Promise<Upstream> {
   let headers: Record<string, string> = {};
   if (row.credentialsSealed) {
     const opened = await openCredentials(encryptionKey, row.id, row.credentialsSealed);

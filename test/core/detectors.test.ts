@@ -51,8 +51,9 @@ const SAMPLES: Record<string, { hit: string; miss: string }> = {
 };
 
 describe("secret rules", () => {
-  it("has a sample for every rule", () => {
-    expect(Object.keys(SAMPLES).sort()).toEqual(SECRET_RULES.map((r) => r.id).sort());
+  // Every rule's own true and false positives are in secret-rules.test.ts; these samples check redaction in context.
+  it("samples only rules that exist", () => {
+    expect(SECRET_RULES.map((r) => r.id)).toEqual(expect.arrayContaining(Object.keys(SAMPLES)));
   });
 
   it.each(Object.entries(SAMPLES))("%s finds its format and not the look-alike", (id, { hit, miss }) => {

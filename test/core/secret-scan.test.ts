@@ -56,7 +56,7 @@ describe("scanTextForSecrets", () => {
     expect(scanTextForSecrets("README.md", placeholders)).toEqual([]);
   });
 
-  it("honours helmet-ignore on the line or alone on the line above, for all rules or the ones named", () => {
+  it("marks findings silenced by helmet-ignore (on the line, or alone above it; all rules or those named) suppressed", () => {
     const text = [
       `a = "${GITHUB}" // helmet-ignore`,
       "# helmet-ignore: secret-github-token",
@@ -66,7 +66,14 @@ describe("scanTextForSecrets", () => {
       `d = "${GITHUB}"; // helmet-ignore: SECRET-GITHUB-TOKEN, secret-jwt`,
     ].join("\n");
     const findings = scanTextForSecrets("x.py", text);
-    expect(findings.map((f) => f.location.type === "file" && f.location.line)).toEqual([5]);
+    expect(
+      findings.map((f) => [f.location.type === "file" && f.location.line, f.suppressed ?? false]),
+    ).toEqual([
+      [1, true],
+      [3, true],
+      [5, false],
+      [6, true],
+    ]);
   });
 
   it("gives the same secret the same fingerprint when lines move, and two equal secrets two fingerprints", async () => {

@@ -6,6 +6,7 @@ import { SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   api,
+  FAKE_GITHUB_TOKEN,
   GATEWAY,
   INITIALIZE,
   MCP_ACCEPT,
@@ -13,6 +14,7 @@ import {
   openBridgeSession,
   probeUrl,
   registerServer,
+  tarOf,
 } from "./helpers.ts";
 
 type Role = "viewer" | "member" | "admin";
@@ -21,13 +23,24 @@ const RANK: Record<Role, number> = { viewer: 0, member: 1, admin: 2 };
 
 const A = "matrix-a";
 const tokens = { viewer: "", member: "", admin: "", stranger: "" };
-const fixtures = { server: "", policy: "", session: "", token: "", revocable: "" };
+const fixtures = { server: "", policy: "", session: "", token: "", revocable: "", scan: "", finding: "" };
+let archive: Uint8Array = new Uint8Array();
+let strangerArchive: Uint8Array = new Uint8Array();
 
 /**
  * What would betray team A's data in another team's answer: ids only team A was given, its team's name, and its
  * policy's name (which another team never sends; it does send "a-srv", and answers may echo that back).
  */
-const secretsOfA = () => [fixtures.server, fixtures.policy, fixtures.session, fixtures.token, A, "a-pol"];
+const secretsOfA = () => [
+  fixtures.server,
+  fixtures.policy,
+  fixtures.session,
+  fixtures.token,
+  fixtures.scan,
+  fixtures.finding,
+  A,
+  "a-pol",
+];
 
 const policy = (name: string) => ({ name, servers: "a-srv", match: { tool: "rm" }, action: "deny" });
 
@@ -37,6 +50,8 @@ interface Case {
   /** The concrete path (team A's fixtures filled in) and query. */
   path: () => string;
   body?: (caller: Role | "stranger") => unknown;
+  /** A body sent as bytes rather than JSON. */
+  raw?: (caller: Role | "stranger") => Uint8Array;
   headers?: Record<string, string>;
   /**
    * What another team's admin gets: `not_found` for team A's things; `own_team` where the call acts on the caller's
@@ -218,6 +233,36 @@ const CASES: Record<string, Case> = {
     // The member's token: the viewer cannot see it; the member revokes it; the admin then finds it revoked.
     allowedRefusals: ["token_not_found", "token_revoked"],
   },
+  "POST /api/v1/servers/{name}/scans": {
+    needs: "member",
+    path: () => "/api/v1/servers/a-srv/scans",
+    stranger: "not_found",
+  },
+  "POST /api/v1/scans/upload": {
+    needs: "member",
+    path: () => "/api/v1/scans/upload?name=matrix.tgz",
+    // Another team uploads a package of its own: the same file would give the same (content-derived) fingerprints.
+    raw: (caller) => (caller === "stranger" ? strangerArchive : archive),
+    headers: { "content-type": "application/gzip" },
+    stranger: "own_team",
+  },
+  "GET /api/v1/scans": { needs: "viewer", path: () => "/api/v1/scans", stranger: "own_team" },
+  "GET /api/v1/scans/{id}": {
+    needs: "viewer",
+    path: () => `/api/v1/scans/${fixtures.scan}`,
+    stranger: "not_found",
+  },
+  "GET /api/v1/scans/{id}/export": {
+    needs: "viewer",
+    path: () => `/api/v1/scans/${fixtures.scan}/export?format=sarif`,
+    stranger: "not_found",
+  },
+  "PATCH /api/v1/scans/{id}/findings/{fingerprint}": {
+    needs: "member",
+    path: () => `/api/v1/scans/${fixtures.scan}/findings/${fixtures.finding}`,
+    body: () => ({ status: "reviewed" }),
+    stranger: "not_found",
+  },
   "POST /mcp/{server}": {
     needs: "member",
     path: () => "/mcp/a-srv",
@@ -250,7 +295,7 @@ async function call(entry: Case & { method: string }, caller: Role | "stranger")
       ...(body !== undefined ? { "content-type": "application/json" } : {}),
       ...entry.headers,
     },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: entry.raw ? entry.raw(caller) : body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   // The gateway's own refusals carry a stable code (REST `error.code`, JSON-RPC `error.data.code`); anything else
@@ -279,6 +324,17 @@ beforeAll(async () => {
         await api("POST", "/api/v1/tokens", tokens.member, { name: "t", roles: ["viewer"] })
       ).json<{ id: string }>()
     ).id;
+  archive = await tarOf({ "package/config.js": `export const token = "${FAKE_GITHUB_TOKEN}";\n` });
+  strangerArchive = await tarOf({ "other/readme.md": "Nothing to see.\n" });
+  const upload = await SELF.fetch(`${GATEWAY}/api/v1/scans/upload`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${tokens.member}` },
+    body: archive,
+  });
+  expect(upload.status).toBe(201);
+  const scan = await upload.json<{ id: string; findings: Array<{ fingerprint: string }> }>();
+  fixtures.scan = scan.id;
+  fixtures.finding = scan.findings[0]?.fingerprint ?? "";
   fixtures.token = await mint();
   fixtures.revocable = await mint();
   const doc = await (await SELF.fetch(`${GATEWAY}/api/v1/openapi.json`)).json<{

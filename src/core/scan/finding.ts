@@ -107,6 +107,8 @@ export type Finding = z.infer<typeof Finding>;
 export type Detected = Omit<Finding, "fingerprint" | "status"> & {
   /** What identifies the issue at its place across rescans (a secret's digest, a tool's evidence). */
   identity: string;
+  /** Silenced where it was found (a helmet-ignore comment): reported, but as suppressed. */
+  suppressed?: boolean;
 };
 
 /** What an analyzer saw, before the rule catalogue fills in the rest of the finding. */
@@ -154,19 +156,20 @@ function placeOf(location: FindingLocation): string {
 }
 
 /**
- * Fingerprints and open status for what the analyzers found. The fingerprint hashes rule, place (file path, or
+ * Fingerprints and status (open, or suppressed when silenced in place) for what the analyzers found. The fingerprint hashes rule, place (file path, or
  * server, kind, name and field) and identity, plus how many identical ones came before it, so two equal secrets in
  * one file stay two findings and a finding keeps its fingerprint when lines move.
  */
 export async function fingerprinted(detected: readonly Detected[]): Promise<Finding[]> {
   const seen = new Map<string, number>();
   return Promise.all(
-    detected.map(async ({ identity, ...finding }) => {
+    detected.map(async ({ identity, suppressed, ...finding }) => {
       const key = `${finding.ruleId}\u0000${placeOf(finding.location)}\u0000${identity}`;
       const occurrence = seen.get(key) ?? 0;
       seen.set(key, occurrence + 1);
       const fingerprint = (await sha256Hex(`${key}\u0000${occurrence}`)).slice(0, 32);
-      return { ...finding, fingerprint, status: "open" as const };
+      const status: FindingStatus = suppressed ? "suppressed" : "open";
+      return { ...finding, fingerprint, status };
     }),
   );
 }

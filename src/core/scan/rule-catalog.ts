@@ -168,6 +168,24 @@ const TOOL_RULES: readonly RuleInfo[] = [
     },
   },
   {
+    id: "tool-definition-changed",
+    title: "Definition changed since the last scan",
+    summary:
+      "What the server shows the model changed since its previous scan. Changes are how a trusted server turns hostile after review (a rug pull); the new text was scanned like the rest, but a person should read it.",
+    severity: "medium",
+    detection: "comparison",
+    owasp: ["MCP03", "MCP04"],
+    cwe: ["CWE-494"],
+    remediation: {
+      steps: [
+        "Read the changed definition (the finding's location) and compare it with what you approved.",
+        "If the change is expected, mark the finding reviewed; if not, remove the server and ask its publisher.",
+      ],
+      bestPractice:
+        "Pin tool definitions at the gateway (hide changed tools until approved) for servers you do not control.",
+    },
+  },
+  {
     id: "tool-dangerous-capability",
     title: "Powerful capability without honest annotations",
     summary:

@@ -1,6 +1,6 @@
 // Secrets in a file's text: provider tokens, private keys, credentials in URLs, generic high-entropy values under
 // secret-like names (the shared detectors), and internal addresses. Findings carry the line and column, the line
-// with the secret masked, and honour `helmet-ignore` comments.
+// with the secret masked; a `helmet-ignore` comment marks them suppressed.
 import { type Detection, detectSecrets } from "../detectors/detect.ts";
 import type { Detected } from "./finding.ts";
 import { ruleInfo, secretRuleId } from "./rule-catalog.ts";
@@ -74,7 +74,7 @@ export function scanTextForSecrets(path: string, text: string): Detected[] {
   const out: Detected[] = [];
   const report = (ruleId: string, start: number, end: number, identity: string, masked: boolean) => {
     const line = lineOf(starts, start);
-    if (ignoredRules(lines[line - 1], lines[line]).matches(ruleId)) return;
+    const suppressed = ignoredRules(lines[line - 1], lines[line]).matches(ruleId);
     const lineText = lines[line] ?? "";
     const column = start - (starts[line] as number);
     const secret = text.slice(start, end);
@@ -93,6 +93,7 @@ export function scanTextForSecrets(path: string, text: string): Detected[] {
       match: context.length > MAX_CONTEXT ? `${context.slice(0, MAX_CONTEXT)}…` : context,
       remediation: rule.remediation,
       identity,
+      ...(suppressed ? { suppressed } : {}),
     });
   };
   for (const detection of detections) {
