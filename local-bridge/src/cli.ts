@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `helmet`: the local bridge's command line. Exit status 2 means Helmet itself was used wrongly; otherwise it is
-// the MCP server's own.
+// the MCP server's own (for `helmet scan`, 1 means findings at or above --fail-on).
 // Each mode is loaded only when used: start-up time is time the MCP client waits for its server.
 import { configPath, readConfig, withConfig, writeConfig } from "./config-file.ts";
 import { stderrLogger } from "./log.ts";
@@ -49,6 +49,14 @@ async function main(): Promise<number> {
         `helmet: saved the API URL ${invocation.options.apiUrl} and your token to ${path}\n`,
       );
       return 0;
+    }
+    case "scan": {
+      // Its own bundle (package.json), as the monitor's: the scan core and full zod stay out of the other modes'
+      // start-up, which a shared chunk would put them in.
+      const { runScan } = (await import(
+        new URL("./scan.js", import.meta.url).href
+      )) as typeof import("./scan/run-scan.ts");
+      return runScan(invocation.scan);
     }
     case "connect": {
       const log = stderrLogger(invocation.options.logLevel);

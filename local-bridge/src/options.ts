@@ -2,10 +2,12 @@
 // the first argument that is not a flag starts the server's command, so the server's own flags stay its own.
 // zod/mini, bundled: it loads in a few milliseconds, and start-up time is time the MCP client waits.
 import * as z from "zod/mini";
+import { parseScanArgs, type ScanFlags } from "./scan/scan-options.ts";
 
 export const VERSION = "0.1.0";
 
-export const USAGE = `helmet ${VERSION}: wraps a stdio MCP server with Helmet's monitoring and policies.
+export const USAGE = `helmet ${VERSION}: wraps a stdio MCP server with Helmet's monitoring and policies, and scans
+files and MCP servers for secrets and tool poisoning.
 
 Usage:
   helmet [flags] <command> [args...]         run the server through Helmet (proxy mode)
@@ -18,6 +20,17 @@ Usage:
     HELMET_SERVE_TOKEN: when set, every request must carry it as a bearer token
   helmet init [--api-url URL]                save the API URL and the token (HELMET_SESSION_TOKEN, or pasted
                                              on stdin) to the config file, so later runs need no variables
+  helmet scan [flags] <path>                 scan a directory or a file for secrets (.gitignore respected)
+  helmet scan [flags] --tools <file.json>    scan a saved tools/list result for tool poisoning
+  helmet scan [flags] --url <url>            scan a Streamable HTTP server's tools, prompts and resources
+  helmet scan [flags] -- <command> [args...] scan a stdio server's tools, prompts and resources
+    --format table|json|sarif|csv|markdown (table)   --output FILE   --config FILE (JSON)
+    --fail-on critical|high|medium|low|none (none): exit 1 when an open finding is at or above it
+    --header "Name: value" (repeatable, with --url)  --server-name NAME  --timeout DURATION (30s)
+    --config: {"exclude": {"paths": [".gitignore-style patterns"], "rules": ["rule-id"]},
+               "failOn": "high", "format": "sarif"}; flags win. Excluded paths are not read; excluded
+               rules' findings are kept as suppressed and do not count towards --fail-on.
+    Exit status: 0 clean, 1 findings at or above --fail-on, 2 a usage, config or connection error.
   helmet --help | --version
 
 Flags (each also read from the variable shown; a flag wins over its variable):
@@ -73,6 +86,7 @@ export type Invocation =
   | { kind: "connect"; options: BridgeOptions; url: URL }
   | { kind: "serve"; options: BridgeOptions; serve: ServeFlags; command: string[] }
   | { kind: "init"; options: BridgeOptions }
+  | { kind: "scan"; scan: ScanFlags }
   | { kind: "error"; message: string };
 
 const serveSchema = z.object({
@@ -219,6 +233,8 @@ export function parseInvocation(
   env: Readonly<Record<string, string | undefined>>,
 ): Invocation {
   const args = [...argv];
+  // `helmet scan` has flags of its own, allowed after its path too.
+  if (args[0] === "scan") return parseScanArgs(args.slice(1));
   const subcommand = ["connect", "proxy", "serve", "init"].includes(args[0] ?? "") ? args.shift() : undefined;
   const serveGiven = new Map<string, string[]>();
   const given = new Map<OptionKey, string[]>();

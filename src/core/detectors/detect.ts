@@ -1,5 +1,6 @@
 // Finds secrets and personal data in text, and redacts them in text and in JSON values. What was redacted is
 // reported by detector and JSON path, never by value. Web-standard APIs only.
+import { KeywordMatcher } from "./keyword-matcher.ts";
 import { SECRET_RULES } from "./secret-rules.ts";
 
 export interface Detection {
@@ -56,8 +57,8 @@ export function entropy(text: string): number {
 
 interface PatternDetector {
   id: string;
-  /** Cheap test on the lower-cased text before the pattern runs. */
-  prefilter: (lower: string) => boolean;
+  /** The pattern runs only when one of these (lower-case) occurs in the text; null: it always runs. */
+  keywords: readonly string[] | null;
   pattern: RegExp;
   /** Checks a match; may narrow it to a capture group (by returning its offset within the match). */
   accept?: (match: RegExpExecArray) => boolean | { offset: number; length: number };
@@ -69,8 +70,7 @@ const PERSONAL_DATA = new Set(["email", "phone", "credit_card", "iban"]);
 const PII_AND_GENERIC: readonly PatternDetector[] = [
   {
     id: "generic_secret",
-    prefilter: (lower) =>
-      lower.includes("key") || lower.includes("secret") || lower.includes("token") || lower.includes("passw"),
+    keywords: ["key", "secret", "token", "passw"],
     pattern:
       /\b(?:api[_-]?key|secret|token|passw(?:or)?d|access[_-]?key|client[_-]?secret|auth[_-]?key)["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9+/_\-=.]{20,200})/gi,
     accept: (match) => {
@@ -81,12 +81,12 @@ const PII_AND_GENERIC: readonly PatternDetector[] = [
   },
   {
     id: "email",
-    prefilter: (lower) => lower.includes("@"),
+    keywords: ["@"],
     pattern: /\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}\b/g,
   },
   {
     id: "credit_card",
-    prefilter: () => true,
+    keywords: null,
     pattern: /\b\d(?:[ -]?\d){12,18}\b/g,
     accept: (match) => {
       const digits = match[0].replace(/[ -]/g, "");
@@ -95,13 +95,13 @@ const PII_AND_GENERIC: readonly PatternDetector[] = [
   },
   {
     id: "iban",
-    prefilter: () => true,
+    keywords: null,
     pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g,
     accept: (match) => ibanValid(match[0]),
   },
   {
     id: "phone",
-    prefilter: () => true,
+    keywords: null,
     // International (+44 20 7946 0958), parenthesised area code ((555) 123-4567) or 555-123-4567: bare digit
     // groups are far more often order numbers, versions and addresses than phone numbers.
     pattern:
@@ -113,8 +113,7 @@ const PII_AND_GENERIC: readonly PatternDetector[] = [
   },
 ];
 
-function collect(text: string, lower: string, detector: PatternDetector, out: Detection[]): void {
-  if (!detector.prefilter(lower)) return;
+function collect(text: string, detector: PatternDetector, out: Detection[]): void {
   const pattern = detector.pattern;
   pattern.lastIndex = 0;
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
@@ -135,7 +134,7 @@ const SECRET_DETECTORS: readonly PatternDetector[] = SECRET_RULES.map((rule) => 
   const narrows = secretGroup !== undefined || minEntropy !== undefined;
   return {
     id: rule.id,
-    prefilter: (lower) => rule.keywords.some((keyword) => lower.includes(keyword)),
+    keywords: rule.keywords,
     pattern: rule.pattern,
     accept: narrows
       ? (match) => {
@@ -151,23 +150,31 @@ const SECRET_DETECTORS: readonly PatternDetector[] = SECRET_RULES.map((rule) => 
 });
 
 const ALL_DETECTORS = [...SECRET_DETECTORS, ...PII_AND_GENERIC];
-const SECRETS_ONLY = [...SECRET_DETECTORS, ...PII_AND_GENERIC.filter((d) => !PERSONAL_DATA.has(d.id))];
+const SECRETS_ONLY = new Set([
+  ...SECRET_DETECTORS,
+  ...PII_AND_GENERIC.filter((d) => !PERSONAL_DATA.has(d.id)),
+]);
+/** One automaton for every detector's keywords; owner i is ALL_DETECTORS[i]. */
+const KEYWORDS = new KeywordMatcher(ALL_DETECTORS.map((detector) => detector.keywords ?? []));
 
 /** Every secret and piece of personal data in `text`, without overlaps, in order. */
 export function detect(text: string): Detection[] {
-  return detectWith(ALL_DETECTORS, text);
+  return detectWith(() => true, text);
 }
 
 /** Secrets only (provider formats and generic secrets), no personal data: what a file scan reports. */
 export function detectSecrets(text: string): Detection[] {
-  return detectWith(SECRETS_ONLY, text);
+  return detectWith((detector) => SECRETS_ONLY.has(detector), text);
 }
 
-function detectWith(detectors: readonly PatternDetector[], text: string): Detection[] {
+function detectWith(wanted: (detector: PatternDetector) => boolean, text: string): Detection[] {
   if (text.length < 6) return [];
-  const lower = text.toLowerCase();
+  const present = KEYWORDS.scan(text);
   const found: Detection[] = [];
-  for (const detector of detectors) collect(text, lower, detector, found);
+  for (let i = 0; i < ALL_DETECTORS.length; i++) {
+    const detector = ALL_DETECTORS[i] as PatternDetector;
+    if ((detector.keywords === null || present[i] === 1) && wanted(detector)) collect(text, detector, found);
+  }
   if (found.length <= 1) return found;
   found.sort((a, b) => a.start - b.start || b.end - a.end);
   const merged: Detection[] = [];

@@ -90,6 +90,9 @@ const STRONG_SIGNALS = new Set<Signal["kind"]>([
   "other_tools",
 ]);
 
+/** What server instructions may say without it being an attack. */
+const SERVER_INSTRUCTIONS_MAY = new Set<Signal["kind"]>(["model_note", "model_directive", "priority"]);
+
 /**
  * An identifier or value as the words it spells: "includeTheFullKubeconfig" and "home_dot_kube_slash_config" read
  * "include The Full Kubeconfig" and "home.kube/config" (punctuation spelled out is an old way past filters).
@@ -284,12 +287,14 @@ function signalFindings(
             ? `The ${field} tells the model to keep the user uninformed.`
             : `The ${field} frames text as secret instructions for the model.`,
     });
-  } else if (has(signals, "priority")) {
+  } else if (has(signals, "priority") || has(signals, "model_note")) {
     out.push({
       ruleId: "tool-explicit-instruction",
       field,
-      evidence: evidence("priority"),
-      detail: `The ${field} tells the model to call or do something before anything else.`,
+      evidence: evidence(has(signals, "priority") ? "priority" : "model_note"),
+      detail: has(signals, "priority")
+        ? `The ${field} tells the model to call or do something before anything else.`
+        : `The ${field} carries a note addressed to the model.`,
       severity: "high",
     });
   } else if (has(signals, "directed_collection")) {
@@ -362,7 +367,10 @@ export function analyzeDefinition(
         drafts.push(...hiddenFindings(field.field, words, "schema_value"));
       continue;
     }
-    const signals = signalsIn(visibleText(text));
+    // Server instructions exist to guide the model: addressing it, or saying which tool to call first, is their job.
+    const signals = signalsIn(visibleText(text)).filter(
+      (signal) => kind !== "instructions" || !SERVER_INSTRUCTIONS_MAY.has(signal.kind),
+    );
     const strong = signals.filter((signal) => STRONG_SIGNALS.has(signal.kind));
     if (inSchema && strong.length > 0)
       drafts.push(...signalFindings(field.field, strong, name, "input_schema"));

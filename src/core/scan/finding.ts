@@ -100,6 +100,8 @@ export const Finding = z.object({
   match: z.string(),
   remediation: Remediation,
   status: z.enum(FINDING_STATUSES),
+  /** What suppressed a suppressed finding: a helmet-ignore comment where it is, or the scan's configuration. */
+  suppressedBy: z.enum(["comment", "config"]).optional(),
 });
 export type Finding = z.infer<typeof Finding>;
 
@@ -168,8 +170,9 @@ export async function fingerprinted(detected: readonly Detected[]): Promise<Find
       const occurrence = seen.get(key) ?? 0;
       seen.set(key, occurrence + 1);
       const fingerprint = (await sha256Hex(`${key}\u0000${occurrence}`)).slice(0, 32);
-      const status: FindingStatus = suppressed ? "suppressed" : "open";
-      return { ...finding, fingerprint, status };
+      if (suppressed)
+        return { ...finding, fingerprint, status: "suppressed" as const, suppressedBy: "comment" as const };
+      return { ...finding, fingerprint, status: "open" as const };
     }),
   );
 }

@@ -25,7 +25,8 @@ export type SignalKind =
   | "send_out"
   | "sensitive_path"
   | "other_tools"
-  | "secrecy_framing";
+  | "secrecy_framing"
+  | "model_note";
 
 export interface Signal {
   kind: SignalKind;
@@ -158,8 +159,12 @@ const OTHER_TOOLS = new RegExp(
   "i",
 );
 
+/** Text labelled as a note to the model: the way tool text slips instructions in (server instructions may). */
+const MODEL_NOTE =
+  /\b(?:note|message|instructions?|reminder|attention|hint|memo|directive)\s+(?:for|to)\s+(?:the\s+)?(?:assistant|ai|model|llm|agent|claude|gpt|copilot|language\s+model)s?\b/i;
+
 const SECRECY_FRAMING =
-  /\b(?:(?:note|message|instructions?|reminder|attention|hint|memo|directive)\s+(?:for|to)\s+(?:the\s+)?(?:assistant|ai|model|llm|agent|claude|gpt|copilot|language\s+model)s?\b|this\s+is\s+(?:an?\s+)?(?:internal|hidden|secret|confidential)\s+(?:note|instruction|directive|message)|(?:important|critical|urgent)\s*(?::|!)\s*(?:you|the\s+(?:assistant|model|ai))|for\s+(?:ai|llm|model|assistant)s?\s+only|not\s+(?:visible|shown)\s+to\s+(?:the\s+)?user)\b/i;
+  /\b(?:this\s+is\s+(?:an?\s+)?(?:internal|hidden|secret|confidential)\s+(?:note|instruction|directive|message)|(?:important|critical|urgent)\s*(?::|!)\s*(?:you|the\s+(?:assistant|model|ai))|for\s+(?:ai|llm|model|assistant)s?\s+only|not\s+(?:visible|shown)\s+to\s+(?:the\s+)?user)\b/i;
 
 const SHAPES: ReadonlyArray<readonly [SignalKind, RegExp]> = [
   ["override", OVERRIDE],
@@ -171,6 +176,7 @@ const SHAPES: ReadonlyArray<readonly [SignalKind, RegExp]> = [
   ["sensitive_path", SENSITIVE_PATH],
   ["other_tools", OTHER_TOOLS],
   ["secrecy_framing", SECRECY_FRAMING],
+  ["model_note", MODEL_NOTE],
 ];
 
 /** Whitespace collapsed and typographic quotes made plain, so shapes match however the text was typed. */

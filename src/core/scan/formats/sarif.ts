@@ -239,10 +239,11 @@ function suppression(finding: Finding): SarifSuppression[] | undefined {
     return [{ kind: "external", status: "accepted", justification: "Marked a false positive in Helmet." }];
   }
   if (finding.status !== "suppressed") return undefined;
-  // A file finding is silenced where it is, by a helmet-ignore comment; a definition has no comments to hold one.
-  return finding.location.type === "file"
+  return finding.suppressedBy === "comment"
     ? [{ kind: "inSource", status: "accepted", justification: "Silenced by a helmet-ignore comment." }]
-    : [{ kind: "external", status: "accepted", justification: "Suppressed in Helmet." }];
+    : finding.suppressedBy === "config"
+      ? [{ kind: "external", status: "accepted", justification: "Excluded by the scan configuration." }]
+      : [{ kind: "external", status: "accepted", justification: "Suppressed in Helmet." }];
 }
 
 /** The report as a SARIF 2.1.0 log object. */

@@ -1,0 +1,94 @@
+// The files a scan reads below a directory, in name order: .gitignore'd paths, paths the config excludes and the
+// shared selection rules' directories and files (core file-selection.ts) left out; symbolic links followed only when they stay inside the root.
+import type { Dirent } from "node:fs";
+import { readdir, realpath, stat } from "node:fs/promises";
+import { join, sep } from "node:path";
+import type { Ignore } from "ignore";
+import { skipByPath, skipsDirectory } from "../../../src/core/scan/file-selection.ts";
+import { IgnoreChain } from "./gitignore.ts";
+import type { SkipReason } from "./skip-rules.ts";
+
+export interface WalkedFile {
+  absolute: string;
+  /** Relative to the root, with forward slashes: what the report shows. */
+  path: string;
+}
+
+export interface WalkOptions {
+  /** The directory, as an absolute real path (no symbolic links in it). */
+  root: string;
+  /** The config's `exclude.paths`, matched against root-relative paths; such paths are not read at all. */
+  exclude: Ignore | null;
+  /** Called for each file left out for a reason the report counts. */
+  skip: (reason: SkipReason, path: string) => void;
+}
+
+function inside(root: string, real: string): boolean {
+  return real === root || real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
+}
+
+/** Every file to read below `options.root`. */
+export async function* walkFiles(options: WalkOptions): AsyncGenerator<WalkedFile> {
+  const { root, exclude, skip } = options;
+  /** Real paths of directories entered, so a link back up the tree is not a loop. */
+  const entered = new Set<string>([root]);
+  const excluded = (path: string, isDirectory: boolean) =>
+    exclude?.ignores(isDirectory ? `${path}/` : path) === true;
+
+  async function* walk(
+    dir: string,
+    real: string,
+    rel: string,
+    chain: IgnoreChain,
+  ): AsyncGenerator<WalkedFile> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      skip("unreadable", rel === "" ? "." : rel);
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const gitignore = entries.find((entry) => entry.name === ".gitignore" && entry.isFile());
+    const rules = gitignore ? await chain.below(rel, join(dir, ".gitignore")) : chain;
+    for (const entry of entries) {
+      const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      const absolute = join(dir, entry.name);
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      let target = join(real, entry.name);
+      if (entry.isSymbolicLink()) {
+        try {
+          target = await realpath(absolute);
+          if (!inside(root, target)) {
+            skip("symlink", path);
+            continue;
+          }
+          const info = await stat(target);
+          isDirectory = info.isDirectory();
+          isFile = info.isFile();
+        } catch {
+          // A dangling link: nothing to read.
+          continue;
+        }
+      }
+      if (isDirectory) {
+        if (skipsDirectory(entry.name) || entered.has(target)) continue;
+        if (rules.ignores(path, true) || excluded(path, true)) continue;
+        entered.add(target);
+        yield* walk(absolute, target, path, rules);
+      } else if (isFile) {
+        // Sockets, FIFOs and devices are never opened: a FIFO would block the scan.
+        if (rules.ignores(path, false) || excluded(path, false)) continue;
+        const reason = skipByPath(path);
+        if (reason) {
+          skip(reason, path);
+          continue;
+        }
+        yield { absolute, path };
+      }
+    }
+  }
+
+  yield* walk(root, root, "", await IgnoreChain.above(root));
+}
