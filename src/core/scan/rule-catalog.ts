@@ -240,13 +240,22 @@ const TOOL_RULES: readonly RuleInfo[] = [
   },
 ];
 
+/** Credentials that give an account or a machine away whole: private keys and cloud root credentials. */
 const CRITICAL_SECRETS = new Set([
   "private_key",
+  "private_key_base64",
+  "pgp_private_key",
+  "putty_private_key",
+  "age_secret_key",
   "aws_access_key_id",
   "aws_secret_access_key",
-  "gcp_service_account_key",
-  "stripe_key",
+  "aws_session_token",
+  "gcp_service_account_key_id",
   "azure_storage_key",
+  "azure_ad_client_secret",
+  "cloudflare_global_api_key",
+  "hashicorp_vault_token",
+  "stripe_key",
 ]);
 
 const SECRET_REMEDIATION: Remediation = {
