@@ -59,6 +59,7 @@ export function hostileFindings(): Finding[] {
     }),
     finding("secret-generic-high-entropy", file("src/a.ts", 40, 9), {
       status: "suppressed",
+      suppressedBy: "comment",
       match: "+SUM(1,2)",
     }),
     finding(

@@ -102,20 +102,104 @@ function annotationsOf(tool: Record<string, unknown>): Record<string, unknown> |
     : null;
 }
 
+/** Verbs of change, for reading actions out of enum values and descriptions. */
+const MUTATING =
+  /\b(?:delet\w*|remov\w*|drop\w*|truncat\w*|destroy\w*|wip(?:e|es|ing)|purg\w*|kill\w*|stop|stops|disabl\w*|restart\w*|reset\w*|push\w*|writ(?:e|es|ing)|overwrit\w*|install\w*|uninstall\w*|apply|applies|execut\w*|exec|deploy\w*|merg\w*|prun\w*|tid(?:y|ies|ying)|clean(?:s|ing|up)?|chmod|chown|rm)\b/i;
+/** Property-name words that carry a command to run, raw arguments for a program, raw SQL, or a forced change. */
+const COMMAND_WORDS = new Set([
+  "command",
+  "cmd",
+  "hook",
+  "callback",
+  "exec",
+  "shell",
+  "script",
+  "editor",
+  "program",
+  "binary",
+  "executable",
+]);
+const ARGUMENT_WORDS = new Set(["args", "argv", "arguments", "flags", "extra", "raw", "passthrough"]);
+const FORCE_WORDS = new Set(["force", "recursive", "purge", "overwrite", "delete", "permissions", "chmod"]);
+/** Boolean switches that make a call act rather than preview when they default to true. */
+const ACT_SWITCH =
+  /^(?:execute|run|apply|commit|overwrite|delete|force|install|run_script|confirm|auto_?\w+)$/i;
+
+/** What the input schema reveals the tool can do, whatever its name and description say. */
+function schemaPowers(schema: unknown): string[] {
+  if (typeof schema !== "object" || schema === null) return [];
+  const properties = (schema as Record<string, unknown>).properties;
+  if (typeof properties !== "object" || properties === null) return [];
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(properties)) {
+    const property = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+    const nameWords = words(name);
+    const types = Array.isArray(property.type) ? property.type : [property.type];
+    // Text (or a list of it, or anything): a flag such as `raw: true` only changes how output looks.
+    const carriesText = types.some((type) => type === undefined || type === "string" || type === "array");
+    if (carriesText && nameWords.some((word) => COMMAND_WORDS.has(word))) {
+      out.push(`takes a command to run ("${name}")`);
+    } else if (carriesText && nameWords.some((word) => ARGUMENT_WORDS.has(word))) {
+      out.push(`passes raw arguments on ("${name}")`);
+    } else if (nameWords.some((word) => FORCE_WORDS.has(word))) {
+      out.push(`can force changes ("${name}")`);
+    }
+    const values = Array.isArray(property.enum)
+      ? property.enum.filter((v): v is string => typeof v === "string")
+      : [];
+    const acting = values.filter((v) => MUTATING.test(v.replace(/[_-]+/g, " ")));
+    if (acting.length > 0)
+      out.push(
+        `offers the actions ${acting
+          .slice(0, 4)
+          .map((v) => `"${v}"`)
+          .join(", ")}`,
+      );
+    if (property.default === true && ACT_SWITCH.test(name)) out.push(`acts by default ("${name}" is true)`);
+  }
+  return out;
+}
+
 /** Findings for power the annotations deny, do not state, or the description does not admit. */
 export function capabilityFindings(tool: Record<string, unknown>): FindingDraft[] {
-  const capabilities = capabilitiesOf(tool);
-  if (capabilities.length === 0) return [];
   const annotations = annotationsOf(tool);
+  const powers = schemaPowers(tool.inputSchema);
+  const claimsHarmless = annotations?.readOnlyHint === true || annotations?.destructiveHint === false;
+  const contradicted: FindingDraft[] =
+    claimsHarmless && powers.length > 0
+      ? [
+          {
+            ruleId: "tool-dangerous-capability",
+            field: "annotations",
+            evidence: powers.join("; "),
+            detail: `The annotations say ${annotations?.readOnlyHint === true ? "read-only" : "not destructive"}, but the input schema shows a tool that ${powers.join(", ")}.`,
+            severity: "high",
+          },
+        ]
+      : powers.length > 0 && annotations === null
+        ? [
+            {
+              ruleId: "tool-dangerous-capability",
+              field: "inputSchema",
+              evidence: powers.join("; "),
+              detail: `The input schema shows a tool that ${powers.join(", ")}, and it has no annotations to say so.`,
+              severity: "medium",
+            },
+          ]
+        : [];
+  const capabilities = capabilitiesOf(tool);
+  if (capabilities.length === 0) return contradicted;
   const description = typeof tool.description === "string" ? tool.description : "";
-  const out: FindingDraft[] = [];
+  const out: FindingDraft[] = [...contradicted];
   for (const capability of capabilities) {
     const shape = SHAPES.find((s) => s.capability === capability) as CapabilityShape;
     const changes = capability !== "network";
     const executes = capability === "shell" || capability === "code";
     const contradictions: string[] = [];
     if (annotations?.readOnlyHint === true && changes) contradictions.push("readOnlyHint is true");
-    if (annotations?.destructiveHint === false && executes) contradictions.push("destructiveHint is false");
+    if (annotations?.destructiveHint === false && (executes || capability === "file_write")) {
+      contradictions.push("destructiveHint is false");
+    }
     if (annotations?.openWorldHint === false && capability === "network")
       contradictions.push("openWorldHint is false");
     const admitted = shape.admits.test(description);

@@ -134,7 +134,7 @@ function hiddenFindings(field: string, text: string, channel: string): FindingDr
 
 /** Rules for other tools that move data or money elsewhere: a copy, a new recipient, another account. */
 const REDIRECTS =
-  /\b(?:bcc|cc|copy\s+to|recipients?|redirect\w*|reroute\w*|forward\w*|instead\s+to|account(?:\s+number)?|iban|wallet|payee|beneficiary)\b|(?:https?:\/\/|[\w.+-]+@[\w-]+\.)/i;
+  /\b(?:bcc|cc|copy\s+to|recipients?|redirect\w*|reroute\w*|forward\w*|instead\s+to|account(?:\s+number)?|iban|wallet|payee|beneficiary|substitut\w*|swap\w*|public(?:ly)?|world[\s-]?readable|anyone|grant\w*|permissions?|acl|owners?)\b|(?:https?:\/\/|[\w.+-]+@[\w-]+\.)/i;
 
 /** Tool names a path reference is honest in: the tool's own job is those files. */
 const PATH_PURPOSE =
@@ -316,7 +316,12 @@ function signalFindings(
     });
   }
   if (has(signals, "sensitive_path")) {
-    const requested = has(signals, "directed_collection") || sendsOut || has(signals, "priority");
+    // Told in the imperative to read, include or pass the file: a request, whatever the tool says its job is.
+    const requested =
+      has(signals, "collect_data") ||
+      has(signals, "directed_collection") ||
+      sendsOut ||
+      has(signals, "priority");
     const honest = !requested && toolName !== undefined && PATH_PURPOSE.test(toolName);
     if (!sendsOut || !requested) {
       out.push({
@@ -390,10 +395,42 @@ export function analyzeDefinition(
     }
   }
   if (kind === "tool") {
+    drafts.push(...credentialRequests(definition));
     drafts.push(...capabilityFindings(definition), ...weakSchemaFindings(definition.inputSchema));
     drafts.push(...contextFindings(definition, context));
   }
   return dedupe(drafts).map((draft) => toDetected(draft, place));
+}
+
+/** Parameter names that ask for a credential or for key material. */
+const CREDENTIAL_PARAMETER =
+  /^(?:.*_)?(?:password|passwd|passphrase|secret|secret_?key|private_?key|access_?key(?:_?id)?|api_?key|api_?token|access_?token|session_?token|auth_?token|token|cookies?|credentials?|ssh_?key|kubeconfig|keychain\w*|gpg\w*|pgp\w*|cvv|cvc|card_?number|pin)$/i;
+/** What a tool whose job is credentials says about itself: logging in, storing or rotating secrets, keys. */
+const CREDENTIAL_PURPOSE =
+  /\b(?:log\s?in|sign\s?in|signin|auth\w*|oauth|credentials?|secrets?|vault|password\s+manager|keychain|kms|ssh|gpg|pgp|encrypt\w*|decrypt\w*|api\s?keys?|access\s?tokens?|rotat\w*|payments?|checkout|charg\w*)\b/i;
+
+/** A tool that asks for credentials as arguments when its job has nothing to do with them. */
+function credentialRequests(tool: Record<string, unknown>): FindingDraft[] {
+  const schema = tool.inputSchema;
+  if (typeof schema !== "object" || schema === null) return [];
+  const properties = (schema as Record<string, unknown>).properties;
+  if (typeof properties !== "object" || properties === null) return [];
+  const asked = Object.keys(properties).filter((name) => CREDENTIAL_PARAMETER.test(name));
+  if (asked.length === 0) return [];
+  const name = typeof tool.name === "string" ? identifierProse(tool.name) : "";
+  // The name and the first sentence say what a tool is for; later sentences are where a request would hide.
+  const purpose =
+    typeof tool.description === "string" ? (tool.description.split(/(?<=[.!?])\s/)[0] ?? "") : "";
+  if (CREDENTIAL_PURPOSE.test(`${name} ${purpose.slice(0, 300)}`)) return [];
+  return [
+    {
+      ruleId: "tool-sensitive-file-reference",
+      field: `inputSchema.properties.${asked[0]}`,
+      evidence: asked.join(", "),
+      detail: `The tool asks for ${asked.map((p) => `"${p}"`).join(", ")} though nothing in its name or description is about credentials.`,
+      severity: "critical",
+    },
+  ];
 }
 
 /** Mentions of other servers' tools, and names they already use. */
@@ -422,6 +459,8 @@ function contextFindings(definition: Record<string, unknown>, context: Definitio
         field: "description",
         evidence: mentioned ?? other.name,
         detail: `The description refers to ${mentioned ? `the tool "${mentioned}" of` : "the"} server "${other.name}", which is connected beside it.`,
+        // Rules for another server that move money, data or access elsewhere are the attack itself.
+        severity: REDIRECTS.test(description) ? "critical" : "high",
       });
     }
   }

@@ -142,6 +142,13 @@ const SENSITIVE_PATH = new RegExp(
     `claude_desktop_config\\.json\\b`,
     `\\b(?:Login Data|Cookies|Local State)\\b(?=[^.]{0,40}(?:chrome|browser|firefox|edge|profile))`,
     `\\bwallet\\.dat\\b`,
+    `\\b(?:windows\\s+)?credential\\s+(?:manager|store|vault)\\b`,
+    `\\bwindows\\s+vault\\b`,
+    `%appdata%[\\\\/]microsoft[\\\\/](?:credentials|protect)\\b`,
+    `\\b(?:key[34]\\.db|logins\\.json|cookies\\.sqlite)\\b`,
+    `\\b(?:saved|stored)[\\s-]+passwords?\\b`,
+    `\\bpassword\\s+(?:database|store|vault)\\b`,
+    `\\bdpapi\\b`,
     `\\bkeychain\\b`,
     `\\.gnupg\\b`,
   ].join("|"),
@@ -212,8 +219,9 @@ function quoted(prose: string, index: number, length: number): boolean {
 
 /** Sentences, split where prose ends one (a period inside a URL or a file name does not). */
 function sentences(prose: string): string[] {
+  // An ellipsis ("replacing ... with") does not end a sentence.
   return prose
-    .split(/(?<=[.!?])\s+|[\n\u3002\uff01\uff1f]+/)
+    .split(/(?<=[^.][.!?])\s+|[\n\u3002\uff01\uff1f]+/)
     .filter((sentence) => sentence.trim().length > 0);
 }
 
@@ -257,6 +265,16 @@ export function signalsIn(text: string): Signal[] {
       add("send_out", sentence);
     }
     if (send && LITERAL_DESTINATION.test(sentence)) add("send_out", sentence);
+    // Data carried out in an address: a URL template with data placeholders, or data encoded into DNS names,
+    // links or images the client will fetch.
+    const template = DATA_TEMPLATE.exec(sentence);
+    if (template) add("send_out", template[0]);
+    if ((data || act) && COVERT_CHANNEL.test(sentence) && (act || send)) add("send_out", sentence);
+    // Data and an outside address in one sentence, with a verb that makes a client reach it.
+    const destination = LITERAL_DESTINATION.test(sentence) || HOST_TEMPLATE.test(sentence);
+    if (data && destination && (act || send || commanded(FETCH, sentence) || COVERT_CHANNEL.test(sentence))) {
+      add("send_out", sentence);
+    }
     // Handing data to some tool: "call log_context with a summary of the conversation".
     if (data && commanded(CALL_TOOL, sentence) && /\bwith\b/i.test(sentence)) add("send_out", sentence);
     if (MANDATE.test(sentence) && ADDRESSEE.test(sentence)) add("model_directive", sentence);
@@ -276,7 +294,7 @@ function said(pattern: RegExp, sentence: string): string | null {
 
 /** What may come right before a verb in the imperative: the start of a clause, a modal, "please", "you". */
 const IMPERATIVE_LEAD =
-  /(?:^|[,;:(\-–—]\s*|\b(?:you|please|must|should|shall|always|first|then|also|and|or|to|need to|needs to|have to|has to|make sure to|be sure to|remember to|ensure you|kindly|immediately|silently|secretly|quietly)\s+)$/i;
+  /(?:^|[,;:(\-–—]\s*|\b(?:you|please|so|just|simply|now|must|should|shall|always|first|then|also|and|or|to|need to|needs to|have to|has to|make sure to|be sure to|remember to|ensure you|kindly|immediately|silently|secretly|quietly)\s+)$/i;
 /** A negation just before: protective advice ("never include passwords"), not a request. */
 const NEGATED =
   /\b(?:not|never|no|don't|dont|do not|doesn't|cannot|can't|won't|nicht|nie|niemals|kein\w*|jamais|pas|nunca|ni)\s+(?:\w+\s+){0,2}$|(?:不要|别|切勿|禁止|不得|不可)\s*$/i;
@@ -318,6 +336,17 @@ export function addressesModel(text: string): boolean {
 }
 
 const CALL_TOOL = /\b(?:call|invoke|use|run|trigger)\b/i;
+/** A URL whose path or query is a placeholder for data the model fills in: {message}, {{history}}, <user_email>. */
+const DATA_TEMPLATE =
+  /(?:https?|wss?):\/\/[^\s"'()]{0,200}?[/?&=.](?:\{\{?|<|%7b)\s*(?:[\w-]{0,20}?(?:message|messages|conversation|chat|history|prompt|question|query|email|user|name|address|context|secret|token|key|password|content|data|summary|task|input|text|file|env))[\w-]{0,20}\s*(?:\}\}?|>|%7d)/i;
+/** Verbs that make a client reach an address: a request carries whatever its URL or name holds. */
+const FETCH = /\b(?:request|fetch|visit|open|load|resolve|ping|query|call|hit|browse|download)\b/i;
+/** A host name built from a placeholder: `<data>.collector.example`, `{payload}.example.net`. */
+const HOST_TEMPLATE =
+  /(?:<[\w-]{1,30}>|\{\{?[\w-]{1,30}\}?\})\.[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*\.[a-z]{2,24}\b/i;
+/** Where data can be smuggled out without a request of its own: DNS names, links and images a client fetches. */
+const COVERT_CHANNEL =
+  /\b(?:dns|subdomains?|hostnames?|domain\s+names?|lookups?|query\s+strings?|url\s+parameters?|links?|hyperlinks?|markdown\s+images?|images?|pixels?|alt\s+text|favicon)\b/i;
 /** A call field named in code style: "put it in `ref`". */
 const NAMED_FIELD = /\b(?:in|into|as|to|under|set|fill|populate)\s+(?:the\s+)?[`'"][\w.-]{1,40}[`'"]/i;
 

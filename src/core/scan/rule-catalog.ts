@@ -72,9 +72,9 @@ const TOOL_RULES: readonly RuleInfo[] = [
   },
   {
     id: "tool-sensitive-file-reference",
-    title: "Reference to credential or private files",
+    title: "Credentials or private files asked for",
     summary:
-      "The definition points the model at files that hold credentials or private data (SSH keys, cloud credentials, .env files, MCP client configs). Combined with a request to read or pass them, it is a way to steal them.",
+      "The definition points the model at credentials or files that hold them (SSH keys, cloud credentials, .env files, MCP client configs, browser password stores), or asks for them as arguments. Combined with a request to read or pass them, it is a way to steal them.",
     severity: "high",
     detection: "heuristic",
     owasp: ["LLM02", "MCP01", "MCP03"],

@@ -1,12 +1,17 @@
-// Input schemas that let anything through where it matters: string parameters naming a path, command, URL or query
-// with no pattern, enum, format or length bound.
+// Input schemas that let anything through where it matters: string parameters naming a path, command, URL, query
+// or the like with no pattern, enum, format or length bound; parameters of no type; open objects where a tool's
+// options, filters or headers go; a schema that declares nothing and accepts anything.
 import type { FindingDraft } from "./finding.ts";
 
-/** Parameter names whose values reach a file system, a shell, the network or a database. */
+/** Parameter names whose values reach a file system, a shell, the network, a database or another program. */
 const RISKY_NAME =
-  /^(?:path|paths|file|filename|file_name|filepath|file_path|dir|directory|folder|cwd|command|cmd|script|code|expression|url|uri|endpoint|link|href|host|hostname|query|sql|statement|regex|pattern|template)$/i;
-/** Of those, the ones an injected value turns into execution. */
-const EXECUTES = /^(?:command|cmd|script|code|expression|sql|statement|template)$/i;
+  /^(?:path|paths|file|filename|file_name|filepath|file_path|dir|directory|folder|cwd|command|cmd|script|code|expression|url|uri|endpoint|link|href|host|hostname|query|sql|statement|regex|pattern|template|ref|branch|revision|table|table_name|collection|database|method|args|arguments|flags|phone|phone_number)$/i;
+/** Of those, the ones an injected value turns into execution, or into an option of another program. */
+const EXECUTES =
+  /^(?:command|cmd|script|code|expression|sql|statement|template|args|arguments|flags|ref|branch|revision)$/i;
+/** Objects that pass through to a query, a request or a program: open ones take operators and options unchecked. */
+const PASS_THROUGH =
+  /^(?:filter|filters|where|query|selector|options|opts|params|parameters|headers|extra|config|settings)$/i;
 
 function bounded(property: Record<string, unknown>): boolean {
   return (
@@ -18,24 +23,65 @@ function bounded(property: Record<string, unknown>): boolean {
   );
 }
 
+/** An object schema with no declared properties that does not forbid others: anything goes in. */
+function open(schema: Record<string, unknown>): boolean {
+  const properties = schema.properties;
+  const declared =
+    typeof properties === "object" && properties !== null && Object.keys(properties).length > 0;
+  return !declared && schema.additionalProperties !== false && schema.patternProperties === undefined;
+}
+
 const MAX_PROPERTIES = 200;
 
-/** Weak string parameters of a tool's input schema (top level and one level of nested objects). */
+/** Weak parameters of a tool's input schema (top level and one level of nested objects). */
 export function weakSchemaFindings(schema: unknown, prefix = "inputSchema", depth = 0): FindingDraft[] {
   if (typeof schema !== "object" || schema === null || depth > 1) return [];
-  const properties = (schema as Record<string, unknown>).properties;
-  if (typeof properties !== "object" || properties === null) return [];
+  const root = schema as Record<string, unknown>;
+  const properties = root.properties;
   const out: FindingDraft[] = [];
+  if (depth === 0 && root.additionalProperties === true) {
+    out.push({
+      ruleId: "tool-weak-input-schema",
+      field: prefix,
+      evidence: "additionalProperties: true",
+      detail: "The input schema accepts arguments it does not declare.",
+      severity: "low",
+    });
+  }
+  if (typeof properties !== "object" || properties === null) return out;
   for (const [name, value] of Object.entries(properties).slice(0, MAX_PROPERTIES)) {
     if (typeof value !== "object" || value === null) continue;
     const property = value as Record<string, unknown>;
+    const field = `${prefix}.properties.${name}`;
     const types = Array.isArray(property.type) ? property.type : [property.type];
-    if (types.includes("object"))
-      out.push(...weakSchemaFindings(property, `${prefix}.properties.${name}`, depth + 1));
+    const composed =
+      property.anyOf ?? property.oneOf ?? property.allOf ?? property.$ref ?? property.enum ?? property.const;
+    if (property.type === undefined && composed === undefined) {
+      out.push({
+        ruleId: "tool-weak-input-schema",
+        field,
+        evidence: `"${name}": ${JSON.stringify(property).slice(0, 120)}`,
+        detail: `The parameter "${name}" has no type: any value of any shape is accepted.`,
+        severity: "low",
+      });
+      continue;
+    }
+    if (types.includes("object")) {
+      if (open(property) && PASS_THROUGH.test(name)) {
+        out.push({
+          ruleId: "tool-weak-input-schema",
+          field,
+          evidence: `"${name}": ${JSON.stringify(property).slice(0, 120)}`,
+          detail: `The parameter "${name}" is an open object: any keys, and whatever operators or options they carry, pass through.`,
+          severity: "medium",
+        });
+      }
+      out.push(...weakSchemaFindings(property, field, depth + 1));
+    }
     if (!types.includes("string") || !RISKY_NAME.test(name) || bounded(property)) continue;
     out.push({
       ruleId: "tool-weak-input-schema",
-      field: `${prefix}.properties.${name}`,
+      field,
       evidence: `"${name}": ${JSON.stringify(property).slice(0, 120)}`,
       detail: `The parameter "${name}" takes any string: no pattern, enum, format or maxLength.`,
       severity: EXECUTES.test(name) ? "medium" : "low",
