@@ -1,6 +1,7 @@
 // Reads and writes of scans, their findings and the team's reviews. A finding's status is its review's (by
 // fingerprint, so it outlives the scan), else what the scan recorded (open, or suppressed by a comment or config).
 import { and, desc, eq, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { randomId } from "../core/base64url.ts";
 import {
   type Finding,
   type FindingStatus,
@@ -13,6 +14,26 @@ import { findingReviews, type ScanRow, scanFindings, scans } from "../db/schema.
 
 /** D1 binds at most 100 parameters per statement; a finding row binds 7. */
 const FINDINGS_PER_INSERT = 14;
+
+/** A scan that has just started: what the kind, trigger and target say, nothing found yet. */
+export function startedScan(
+  fields: Pick<
+    ScanRow,
+    "team" | "kind" | "trigger" | "serverId" | "target" | "sha256" | "createdBy" | "startedAt"
+  >,
+): ScanRow {
+  return {
+    id: randomId("scn_"),
+    status: "running",
+    error: null,
+    summary: null,
+    stats: null,
+    definitions: null,
+    changes: null,
+    finishedAt: null,
+    ...fields,
+  };
+}
 
 export async function insertScan(db: Database, row: ScanRow): Promise<void> {
   await db.insert(scans).values(row).run();
@@ -141,6 +162,12 @@ export function listScans(
     .all();
 }
 
+/** Joins a finding to the team's review of its fingerprint, if any. */
+const REVIEW_OF_FINDING = and(
+  eq(findingReviews.team, scanFindings.team),
+  eq(findingReviews.fingerprint, scanFindings.fingerprint),
+);
+
 /** A finding's status: the team's review of its fingerprint, else what the scan recorded. */
 const effectiveStatus = sql<string>`coalesce(${findingReviews.status}, ${scanFindings.status})`;
 
@@ -170,13 +197,7 @@ export async function scanFindingsOf(
       status: effectiveStatus,
     })
     .from(scanFindings)
-    .leftJoin(
-      findingReviews,
-      and(
-        eq(findingReviews.team, scanFindings.team),
-        eq(findingReviews.fingerprint, scanFindings.fingerprint),
-      ),
-    )
+    .leftJoin(findingReviews, REVIEW_OF_FINDING)
     .where(and(...conditions))
     .all();
   const rank = (severity: string) => SEVERITIES.indexOf(severity as Severity);
@@ -207,13 +228,7 @@ export async function summariesOf(
   const rows = await db
     .select({ scanId: scanFindings.scanId, severity: scanFindings.severity, count: sql<number>`count(*)` })
     .from(scanFindings)
-    .leftJoin(
-      findingReviews,
-      and(
-        eq(findingReviews.team, scanFindings.team),
-        eq(findingReviews.fingerprint, scanFindings.fingerprint),
-      ),
-    )
+    .leftJoin(findingReviews, REVIEW_OF_FINDING)
     .where(
       and(
         eq(scanFindings.team, team),

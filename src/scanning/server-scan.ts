@@ -2,7 +2,6 @@
 // as context for shadowing), compare with the server's previous scan, and store the findings. Started by hand, on
 // registration and on a schedule.
 
-import { randomId } from "../core/base64url.ts";
 import { analyzeServer, type ServerDefinitions, toDetected } from "../core/scan/definition-analyzer.ts";
 import { type Detected, fingerprinted, summarize } from "../core/scan/finding.ts";
 import { canonicalJson } from "../core/tool-definition.ts";
@@ -16,6 +15,7 @@ import {
   insertScan,
   latestServerScans,
   previousServerScan,
+  startedScan,
 } from "./scan-store.ts";
 import { readServerDefinitions } from "./upstream-definitions.ts";
 
@@ -96,24 +96,16 @@ export async function scanServer(
   subject: string,
 ): Promise<ScanRow> {
   const db = database(env);
-  const row: ScanRow = {
-    id: randomId("scn_"),
+  const row = startedScan({
     team: server.team,
     kind: "server",
     trigger,
     serverId: server.id,
     target: server.name,
-    status: "running",
-    error: null,
-    summary: null,
-    stats: null,
-    definitions: null,
-    changes: null,
     sha256: null,
     createdBy: subject,
     startedAt: Date.now(),
-    finishedAt: null,
-  };
+  });
   await insertScan(db, row);
   try {
     const upstream = await toUpstream(server, encryptionKey);

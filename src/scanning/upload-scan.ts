@@ -1,14 +1,13 @@
 // A scan of an uploaded package (tar, tar.gz or zip): unpacked in memory under the archive limits (no path escapes,
 // no links, bounded expansion), its SHA-256 recorded, and every source file scanned for secrets.
 import { DEFAULT_UNPACK_LIMITS, UnpackError, unpackArchive } from "../core/archive/unpack.ts";
-import { randomId } from "../core/base64url.ts";
 import { looksBinary, MAX_SCANNED_FILE_BYTES, skipByPath } from "../core/scan/file-selection.ts";
 import { fingerprinted, summarize } from "../core/scan/finding.ts";
 import { scanTextForSecrets } from "../core/scan/secret-scan.ts";
 import type { Database } from "../db/client.ts";
 import type { ScanRow } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
-import { finishScan, insertFindings, insertScan } from "./scan-store.ts";
+import { finishScan, insertFindings, insertScan, startedScan } from "./scan-store.ts";
 
 /** The largest upload accepted, compressed: what the unpacker accepts. */
 export const MAX_UPLOAD_BYTES = DEFAULT_UNPACK_LIMITS.maxArchiveBytes;
@@ -49,24 +48,16 @@ export async function scanUpload(
     detected.push(...scanTextForSecrets(file.path, decoder.decode(file.bytes)));
   }
   const findings = await fingerprinted(detected);
-  const row: ScanRow = {
-    id: randomId("scn_"),
+  const row = startedScan({
     team,
     kind: "upload",
     trigger: "upload",
     serverId: null,
     target: name,
-    status: "running",
-    error: null,
-    summary: null,
-    stats: null,
-    definitions: null,
-    changes: null,
     sha256: unpacked.sha256,
     createdBy: subject,
     startedAt,
-    finishedAt: null,
-  };
+  });
   await insertScan(db, row);
   await insertFindings(db, row.id, team, findings);
   const outcome = {

@@ -4,6 +4,7 @@
 import { isErrorResponse } from "../core/jsonrpc.ts";
 import { McpHeader, Method, PROTOCOL_VERSIONS } from "../core/mcp.ts";
 import type { ServerDefinitions } from "../core/scan/definition-analyzer.ts";
+import { DEFINITION_LISTS } from "../core/scan/definition-lists.ts";
 import { GatewayError } from "../errors.ts";
 import { upstreamAnswer } from "../proxy/upstream-answer.ts";
 import { ACCEPT_POST, callUpstream } from "../proxy/upstream-call.ts";
@@ -15,13 +16,6 @@ const ANSWER_LIMIT = 4 * 1024 * 1024;
 const MAX_PAGES = 50;
 /** Definitions kept per list. */
 const MAX_ITEMS = 2_000;
-
-const LISTS = [
-  { capability: "tools", method: "tools/list", field: "tools" },
-  { capability: "prompts", method: "prompts/list", field: "prompts" },
-  { capability: "resources", method: "resources/list", field: "resources" },
-  { capability: "resources", method: "resources/templates/list", field: "resourceTemplates" },
-] as const;
 
 type Result = Record<string, unknown>;
 
@@ -117,13 +111,13 @@ export async function readServerDefinitions(
       server: upstream.name,
       instructions: typeof initialized.instructions === "string" ? initialized.instructions : undefined,
     };
-    for (const list of LISTS) {
+    for (const list of DEFINITION_LISTS) {
       if (!capabilities[list.capability]) continue;
       const items: Result[] = [];
       let cursor: string | undefined;
       for (let page = 0; page < MAX_PAGES && items.length < MAX_ITEMS; page++) {
         const result = await session.request(list.method, cursor ? { cursor } : {});
-        const pageItems = result[list.field === "resourceTemplates" ? "resourceTemplates" : list.field];
+        const pageItems = result[list.key];
         if (Array.isArray(pageItems)) {
           items.push(
             ...pageItems.filter((item): item is Result => typeof item === "object" && item !== null),
@@ -132,7 +126,7 @@ export async function readServerDefinitions(
         cursor = typeof result.nextCursor === "string" && result.nextCursor ? result.nextCursor : undefined;
         if (!cursor) break;
       }
-      definitions[list.field] = items.slice(0, MAX_ITEMS);
+      definitions[list.key] = items.slice(0, MAX_ITEMS);
     }
     return definitions;
   } finally {

@@ -10,6 +10,7 @@ import {
 import { ErrorCode, McpError, ResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { redactText } from "../../../src/core/detectors/detect.ts";
 import type { ServerDefinitions } from "../../../src/core/scan/definition-analyzer.ts";
+import { DEFINITION_LISTS } from "../../../src/core/scan/definition-lists.ts";
 import { childEnvironment } from "../child-env.ts";
 import { VERSION } from "../options.ts";
 import { ScanError } from "./scan-error.ts";
@@ -26,12 +27,7 @@ type Definitions = Omit<ServerDefinitions, "server"> & {
   serverName?: string;
 };
 
-const LISTS = [
-  { method: "tools/list", key: "tools", capability: "tools" },
-  { method: "prompts/list", key: "prompts", capability: "prompts" },
-  { method: "resources/list", key: "resources", capability: "resources" },
-  { method: "resources/templates/list", key: "resourceTemplates", capability: "resources" },
-] as const;
+const LISTS = DEFINITION_LISTS;
 
 export interface LiveScanOptions {
   timeoutMs: number;

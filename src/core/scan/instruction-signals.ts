@@ -269,7 +269,7 @@ export function signalsIn(text: string): Signal[] {
     // links or images the client will fetch.
     const template = DATA_TEMPLATE.exec(sentence);
     if (template) add("send_out", template[0]);
-    if ((data || act) && COVERT_CHANNEL.test(sentence) && (act || send)) add("send_out", sentence);
+    if (data && COVERT_CHANNEL.test(sentence) && (act || send)) add("send_out", sentence);
     // Data and an outside address in one sentence, with a verb that makes a client reach it.
     const destination = LITERAL_DESTINATION.test(sentence) || HOST_TEMPLATE.test(sentence);
     if (data && destination && (act || send || commanded(FETCH, sentence) || COVERT_CHANNEL.test(sentence))) {
