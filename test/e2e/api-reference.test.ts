@@ -99,7 +99,10 @@ describe.runIf(hasChromium)("API reference page in a browser", () => {
     // What the page shows is what the gateway's document says (markdown code spans lose their backticks).
     const served = await servedDocument();
     const serversTag = served.tags.find((tag) => tag.name === "Servers");
-    await expect.poll(() => page.locator("h1").textContent()).toContain(served.info.title);
+    // The page fetches and renders the whole document first: on a loaded CI machine that takes more than a second.
+    await expect
+      .poll(() => page.locator("h1").textContent(), { timeout: 20_000 })
+      .toContain(served.info.title);
     const listServers = page.locator('details[data-op="GET /api/v1/servers"]');
     await listServers.waitFor();
     expect(await listServers.locator(".summary").textContent()).toBe(
@@ -198,7 +201,7 @@ describe.runIf(hasChromium)("API reference page in a browser", () => {
       route.fulfill({ status: 200, contentType: "text/html", headers: { etag: PAYLOAD }, body: PAYLOAD }),
     );
     await page.goto(PAGE_URL);
-    await expect.poll(() => page.locator("h1").textContent()).toBe(`Title ${PAYLOAD}v1`);
+    await expect.poll(() => page.locator("h1").textContent(), { timeout: 20_000 }).toBe(`Title ${PAYLOAD}v1`);
     expect(await page.locator("header .prose code").textContent()).toBe(`code ${PAYLOAD}`);
     expect(await page.locator("section.tag h2").textContent()).toBe(`Tag ${PAYLOAD}`);
 
