@@ -309,3 +309,17 @@ export function letterScripts(name: string): Set<string> {
   }
   return scripts;
 }
+
+/**
+ * An identifier or value as the words it spells: "includeTheFullKubeconfig" and "home_dot_kube_slash_config" read
+ * "include The Full Kubeconfig" and "home.kube/config" (punctuation spelled out is an old way past filters).
+ */
+export function identifierProse(identifier: string): string {
+  return identifier
+    .replace(/[_\s-]+dot[_\s-]+/gi, ".")
+    .replace(/[_\s-]+slash[_\s-]+/gi, "/")
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/[_]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+}

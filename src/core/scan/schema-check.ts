@@ -1,6 +1,8 @@
 // Input schemas that let anything through where it matters: string parameters naming a path, command, URL, query
 // or the like with no pattern, enum, format or length bound; parameters of no type; open objects where a tool's
-// options, filters or headers go; a schema that declares nothing and accepts anything.
+// options, filters or headers go; a schema that declares nothing and accepts anything; and credentials asked for as
+// arguments by a tool whose job is something else.
+import { identifierProse } from "./definition-text.ts";
 import type { FindingDraft } from "./finding.ts";
 
 /** Parameter names whose values reach a file system, a shell, the network, a database or another program. */
@@ -88,4 +90,35 @@ export function weakSchemaFindings(schema: unknown, prefix = "inputSchema", dept
     });
   }
   return out;
+}
+
+/** Parameter names that ask for a credential or for key material. */
+const CREDENTIAL_PARAMETER =
+  /^(?:.*_)?(?:password|passwd|passphrase|secret|secret_?key|private_?key|access_?key(?:_?id)?|api_?key|api_?token|access_?token|session_?token|auth_?token|token|cookies?|credentials?|ssh_?key|kubeconfig|keychain\w*|gpg\w*|pgp\w*|cvv|cvc|card_?number|pin)$/i;
+/** What a tool whose job is credentials says about itself: logging in, storing or rotating secrets, keys. */
+const CREDENTIAL_PURPOSE =
+  /\b(?:log\s?in|sign\s?in|signin|auth\w*|oauth|credentials?|secrets?|vault|password\s+manager|keychain|kms|ssh|gpg|pgp|encrypt\w*|decrypt\w*|api\s?keys?|access\s?tokens?|rotat\w*|payments?|checkout|charg\w*)\b/i;
+
+/** A tool that asks for credentials as arguments when its job has nothing to do with them. */
+export function credentialRequests(tool: Record<string, unknown>): FindingDraft[] {
+  const schema = tool.inputSchema;
+  if (typeof schema !== "object" || schema === null) return [];
+  const properties = (schema as Record<string, unknown>).properties;
+  if (typeof properties !== "object" || properties === null) return [];
+  const asked = Object.keys(properties).filter((name) => CREDENTIAL_PARAMETER.test(name));
+  if (asked.length === 0) return [];
+  const name = typeof tool.name === "string" ? identifierProse(tool.name) : "";
+  // The name and the first sentence say what a tool is for; later sentences are where a request would hide.
+  const purpose =
+    typeof tool.description === "string" ? (tool.description.split(/(?<=[.!?])\s/)[0] ?? "") : "";
+  if (CREDENTIAL_PURPOSE.test(`${name} ${purpose.slice(0, 300)}`)) return [];
+  return [
+    {
+      ruleId: "tool-sensitive-file-reference",
+      field: `inputSchema.properties.${asked[0]}`,
+      evidence: asked.join(", "),
+      detail: `The tool asks for ${asked.map((p) => `"${p}"`).join(", ")} though nothing in its name or description is about credentials.`,
+      severity: "critical",
+    },
+  ];
 }
