@@ -34,6 +34,18 @@ describe("scanTextForSecrets", () => {
     ]);
   });
 
+  it("leaves stand-ins alone: example database passwords, code references, integrity hashes, images inlined", () => {
+    const text = [
+      "DATABASE_URL=postgres://postgres:postgres@localhost:5432/app",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell-style placeholder, written as in a .env file
+      "REDIS_URL=redis://default:${REDIS_PASSWORD}@cache:6379",
+      'const apiKey = process.env.PAYMENTS_API_KEY ?? "";',
+      '"token": "sha512-Qs9dBvR2nXhP3kT7wYz5aLc8mN1oE4fG6jH0iK2lU9vW3xS7yB5dC1eF8gA4hJ6k",',
+      `const logo = "data:image/png;base64,iVBORw0KGgo${"A".repeat(40)}Ab3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5bC7dE9fG1hJ3kL5mN7pQ9rS1tU3vW5x";`,
+    ].join("\n");
+    expect(scanTextForSecrets(".env.example", text)).toEqual([]);
+  });
+
   it("reports internal addresses low and leaves localhost alone", () => {
     const text =
       'const api = "http://10.2.3.4:8080/v1";\nconst wiki = "https://wiki.corp/x";\nfetch("http://localhost:3000");';

@@ -1,6 +1,7 @@
-// `helmet scan PATH`: the secret scan of a directory (walked by file-walk.ts) or of one file, 16 files read at a
-// time. Binary and oversized files are counted as skipped, not read; a file reached twice (a link) is read once.
-import { open, realpath, stat } from "node:fs/promises";
+// `helmet scan PATH`: the secret scan of a directory (walked by file-walk.ts) or of one file, read in turn. Binary
+// and oversized files are counted as skipped, not read; a file reached twice (a link) is read once.
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import ignore from "ignore";
 import { looksBinary, MAX_SCANNED_FILE_BYTES } from "../../../src/core/scan/file-selection.ts";
@@ -9,8 +10,6 @@ import { scanTextForSecrets } from "../../../src/core/scan/secret-scan.ts";
 import { type WalkedFile, walkFiles } from "./file-walk.ts";
 import { ScanError } from "./scan-error.ts";
 import type { SkipReason } from "./skip-rules.ts";
-
-const CONCURRENCY = 16;
 
 export interface FileScanProgress {
   files: number;
@@ -26,16 +25,20 @@ export interface FileScanResult {
 
 type ReadOutcome = { text: string; bytes: number } | SkipReason | "duplicate";
 
-/** One file's text, or why it is not read. `seen` holds the files (device and inode) already read. */
-async function readText(absolute: string, seen: Set<string>): Promise<ReadOutcome> {
-  let handle: Awaited<ReturnType<typeof open>>;
+/**
+ * One file's text, or why it is not read. `seen` holds the files (device and inode) already read. Synchronous: a
+ * scan is the CLI's only work, and one thread reading files in turn is several times faster here than the same reads
+ * through the thread pool (four round trips a file).
+ */
+function readText(absolute: string, seen: Set<string>): ReadOutcome {
+  let fd: number;
   try {
-    handle = await open(absolute, "r");
+    fd = openSync(absolute, "r");
   } catch {
     return "unreadable";
   }
   try {
-    const info = await handle.stat({ bigint: true });
+    const info = fstatSync(fd, { bigint: true });
     if (!info.isFile()) return "unreadable";
     if (info.ino !== 0n) {
       const key = `${info.dev}:${info.ino}`;
@@ -46,19 +49,23 @@ async function readText(absolute: string, seen: Set<string>): Promise<ReadOutcom
     const buffer = Buffer.alloc(Number(info.size));
     let filled = 0;
     while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
     const bytes = buffer.subarray(0, filled);
     if (looksBinary(bytes)) return "binary";
-    return { text: new TextDecoder("utf-8").decode(bytes), bytes: filled };
+    return { text: decoder.decode(bytes), bytes: filled };
   } catch {
     return "unreadable";
   } finally {
-    await handle.close().catch(() => {});
+    closeSync(fd);
   }
 }
+
+const decoder = new TextDecoder("utf-8");
+/** Files read between yields to the event loop, so the progress line keeps moving. */
+const FILES_PER_TURN = 64;
 
 /**
  * Scans `target` (a directory or a file) for secrets. `excludePaths` are .gitignore-style patterns relative to the
@@ -99,26 +106,23 @@ export async function scanFiles(
   const files = info.isDirectory() ? walkFiles({ root: real, exclude, skip }) : single();
 
   const seen = new Set<string>();
-  const next = async () => {
-    // An async generator queues concurrent next() calls: each file goes to exactly one worker.
-    const step = await files.next();
-    return step.done ? null : step.value;
-  };
-  const worker = async () => {
-    for (let file = await next(); file !== null; file = await next()) {
-      const outcome = await readText(file.absolute, seen);
-      if (outcome === "duplicate") continue;
-      if (typeof outcome === "string") {
-        skip(outcome);
-        continue;
-      }
-      result.files += 1;
-      result.bytes += outcome.bytes;
-      result.detected.push(...scanTextForSecrets(file.path, outcome.text));
-      onProgress({ files: result.files, bytes: result.bytes });
+  let sinceYield = 0;
+  for await (const file of files) {
+    const outcome = readText(file.absolute, seen);
+    if (outcome === "duplicate") continue;
+    if (typeof outcome === "string") {
+      skip(outcome);
+      continue;
     }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    result.files += 1;
+    result.bytes += outcome.bytes;
+    result.detected.push(...scanTextForSecrets(file.path, outcome.text));
+    onProgress({ files: result.files, bytes: result.bytes });
+    if (++sinceYield === FILES_PER_TURN) {
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
   result.detected.sort(byPlace);
   return result;
 }

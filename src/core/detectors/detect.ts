@@ -65,17 +65,23 @@ interface PatternDetector {
 }
 
 const GENERIC_SECRET_ENTROPY = 3.5;
+/**
+ * Values that name a secret instead of holding one: a dotted path into code (an environment lookup,
+ * `settings.auth.token`) or a subresource-integrity hash (`sha512-…`).
+ */
+const CODE_REFERENCE = /^(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*$|^sha(?:256|384|512)-/;
 const PERSONAL_DATA = new Set(["email", "phone", "credit_card", "iban"]);
 
 const PII_AND_GENERIC: readonly PatternDetector[] = [
   {
     id: "generic_secret",
     keywords: ["key", "secret", "token", "passw"],
+    // Starts at the `:` or `=` and looks back for the name: scanned several times faster than trying every word.
     pattern:
-      /\b(?:api[_-]?key|secret|token|passw(?:or)?d|access[_-]?key|client[_-]?secret|auth[_-]?key)["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9+/_\-=.]{20,200})/gi,
+      /(?<=\b(?:api[_-]?key|secret|token|passw(?:or)?d|access[_-]?key|client[_-]?secret|auth[_-]?key)["']?\s{0,3})[:=]\s{0,3}["']?([A-Za-z0-9+/_\-=.]{20,200})/gi,
     accept: (match) => {
       const value = match[1] ?? "";
-      if (entropy(value) < GENERIC_SECRET_ENTROPY) return false;
+      if (entropy(value) < GENERIC_SECRET_ENTROPY || CODE_REFERENCE.test(value)) return false;
       return { offset: match[0].length - value.length, length: value.length };
     },
   },
@@ -130,14 +136,22 @@ function collect(text: string, detector: PatternDetector, out: Detection[]): voi
 }
 
 const SECRET_DETECTORS: readonly PatternDetector[] = SECRET_RULES.map((rule) => {
-  const { secretGroup, minEntropy } = rule;
-  const narrows = secretGroup !== undefined || minEntropy !== undefined;
+  const { secretGroup, minEntropy, lookbehindGroup } = rule;
+  const narrows = secretGroup !== undefined || minEntropy !== undefined || lookbehindGroup !== undefined;
   return {
     id: rule.id,
     keywords: rule.keywords,
     pattern: rule.pattern,
     accept: narrows
       ? (match) => {
+          if (lookbehindGroup !== undefined) {
+            // The secret begins in the lookbehind, before the match: reach back to it.
+            const start = match.indices?.[lookbehindGroup]?.[0];
+            if (start === undefined) return false;
+            const secret = `${match.input.slice(start, match.index)}${match[0]}`;
+            if (minEntropy !== undefined && entropy(secret) < minEntropy) return false;
+            return { offset: start - match.index, length: secret.length };
+          }
           const secret = secretGroup === undefined ? match[0] : match[secretGroup];
           if (secret === undefined) return false;
           if (minEntropy !== undefined && entropy(secret) < minEntropy) return false;

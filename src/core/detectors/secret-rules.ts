@@ -15,6 +15,12 @@ export interface SecretRule {
   secretGroup?: number;
   /** Shannon entropy (bits per character) the secret must reach, for shapes that ordinary words can also take. */
   minEntropy?: number;
+  /**
+   * The capture group, inside a leading lookbehind, where the secret starts. A pattern that begins with its literal
+   * (`://`, a fixed run of letters) and looks back for the rest is scanned many times faster than one that must try
+   * every position; the detection still starts where the secret does.
+   */
+  lookbehindGroup?: number;
 }
 
 const rule = (
@@ -22,7 +28,7 @@ const rule = (
   description: string,
   keywords: string[],
   pattern: RegExp,
-  options: Pick<SecretRule, "secretGroup" | "minEntropy"> = {},
+  options: Pick<SecretRule, "secretGroup" | "minEntropy" | "lookbehindGroup"> = {},
 ): SecretRule => ({
   id,
   description,
@@ -30,7 +36,11 @@ const rule = (
   // g to find every match; d (match indices) to locate the secret's group within a match.
   pattern: new RegExp(
     pattern.source,
-    [...new Set(`${pattern.flags}g${options.secretGroup === undefined ? "" : "d"}`)].join(""),
+    [
+      ...new Set(
+        `${pattern.flags}g${options.secretGroup === undefined && options.lookbehindGroup === undefined ? "" : "d"}`,
+      ),
+    ].join(""),
   ),
   ...options,
 });
@@ -135,7 +145,8 @@ export const SECRET_RULES: readonly SecretRule[] = [
     "url_credentials",
     "Credentials in a URL",
     ["://"],
-    /\b[a-z][a-z0-9+.-]{1,20}:\/\/[^\s:/@]{1,256}:[^\s@/]{1,256}@/i,
+    /(?<=\b([a-z][a-z0-9+.-]{1,20})):\/\/[^\s:/@]{1,256}:[^\s@/]{1,256}@/i,
+    { lookbehindGroup: 1 },
   ),
 
   // Cloud platforms and infrastructure.
@@ -614,7 +625,8 @@ export const SECRET_RULES: readonly SecretRule[] = [
     "dropbox_long_lived_token",
     "Dropbox long-lived access token",
     ["aaaaaaaaaa"],
-    /\b[A-Za-z0-9]{11}AAAAAAAAAA[\w=-]{43}(?![\w=-])/,
+    /(?<=\b([A-Za-z0-9]{11}))AAAAAAAAAA[\w=-]{43}(?![\w=-])/,
+    { lookbehindGroup: 1 },
   ),
   rule(
     "duffel_token",
@@ -737,7 +749,9 @@ export const SECRET_RULES: readonly SecretRule[] = [
     assigned(/\blob/, /(?:live|test)_[a-f0-9]{35}\b/),
     { secretGroup: 1, minEntropy: 3 },
   ),
-  rule("mailchimp_key", "Mailchimp API key", ["-us"], /\b[a-f0-9]{32}-us\d{1,2}\b/),
+  rule("mailchimp_key", "Mailchimp API key", ["-us"], /(?<=\b([a-f0-9]{32}))-us\d{1,2}\b/, {
+    lookbehindGroup: 1,
+  }),
   rule(
     "mapbox_secret_token",
     "Mapbox secret access token",

@@ -18,6 +18,19 @@ const INTERNAL_URL =
 const PLACEHOLDER =
   /^(?:x{4,}|\*{4,}|\.{3,}|<[^>]{1,60}>|\$\{[^}]{1,60}\}|\{\{[^}]{1,60}\}\}|%[A-Z_]{1,40}%|(?:your|my|the|an?)[_-]?[a-z_-]{0,30}(?:key|token|secret|password)[a-z_-]{0,20}|changeme|change[_-]me|example[a-z0-9_-]*|dummy[a-z0-9_-]*|placeholder|redacted|test|secret|password)$/i;
 
+/** An inline file: `data:image/png;base64,...`. */
+const DATA_URI = /data:[\w/+.-]{1,60};base64,[A-Za-z0-9+/=]{16,}/g;
+
+/** Passwords that stand in for one in examples and local setups: `postgres:postgres@`, `${DB_PASSWORD}`. */
+const STAND_IN_PASSWORD =
+  /^(?:postgres|password|passwd|pass|secret|root|admin|example|changeme|change_me|test|dev|user|mysql|redis|guest|\*+|x+)$|^(?:\$\{[^}]*\}|\{\{[^}]*\}\}|<[^>]*>|%\([^)]*\)s|\$[A-Z_][A-Z0-9_]*)$/i;
+
+/** The password of `scheme://user:password@` when it is a stand-in, not a secret. */
+function placeholderPassword(credentials: string): boolean {
+  const password = /:\/\/[^:]*:(.*)@$/.exec(credentials)?.[1] ?? "";
+  return STAND_IN_PASSWORD.test(password);
+}
+
 /** Masks all but the first four characters, keeping the length visible. */
 export function maskSecret(secret: string): string {
   if (secret.length <= 8) return "*".repeat(secret.length);
@@ -96,9 +109,15 @@ export function scanTextForSecrets(path: string, text: string): Detected[] {
       ...(suppressed ? { suppressed } : {}),
     });
   };
+  const dataUris = text.includes(";base64,") ? [...text.matchAll(DATA_URI)] : [];
+  const inDataUri = (start: number) =>
+    dataUris.some((uri) => start >= uri.index && start < uri.index + uri[0].length);
   for (const detection of detections) {
     const secret = text.slice(detection.start, detection.end);
     if (detection.detector === "generic_secret" && PLACEHOLDER.test(secret)) continue;
+    if (detection.detector === "url_credentials" && placeholderPassword(secret)) continue;
+    // Base64 of an image is random text with long runs of A: provider shapes turn up in it by chance.
+    if (inDataUri(detection.start)) continue;
     const ruleId = ruleFor(detection, secret);
     if (ruleId) report(ruleId, detection.start, detection.end, secretIdentity(secret), true);
   }
