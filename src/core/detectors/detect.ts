@@ -119,6 +119,65 @@ const PII_AND_GENERIC: readonly PatternDetector[] = [
   },
 ];
 
+/**
+ * Whether every match of `pattern` begins with one of `keywords`: its source (past a leading `\\b`) starts with a
+ * literal that each keyword begins, and it has no top-level alternative that could start elsewhere.
+ */
+export function startsWithKeyword(pattern: RegExp, keywords: readonly string[]): boolean {
+  const source = pattern.source.startsWith("\\b") ? pattern.source.slice(2) : pattern.source;
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i];
+    if (char === "\\") i++;
+    else if (char === "(" || char === "[") depth++;
+    else if (char === ")" || char === "]") depth--;
+    else if (char === "|" && depth === 0) return false;
+  }
+  let literal = "";
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i] as string;
+    const next = source[i + 1];
+    let value: string;
+    if (char === "\\" && next !== undefined && /[^\w\s]/.test(next)) {
+      value = next;
+      i++;
+    } else if (/[\w:@/=-]/.test(char)) value = char;
+    else break;
+    // A character made optional or repeated by the next token is not sure to be there.
+    if (/[?*{+]/.test(source[i + 1] ?? "")) break;
+    literal += value;
+  }
+  const lower = literal.toLowerCase();
+  return keywords.length > 0 && keywords.every((keyword) => lower.startsWith(keyword));
+}
+
+/** The matches of a keyword-anchored pattern, tried only where its keywords begin (`starts`, ascending). */
+function collectAt(
+  text: string,
+  detector: PatternDetector,
+  sticky: RegExp,
+  starts: readonly number[],
+  out: Detection[],
+): void {
+  let from = 0;
+  for (const start of starts) {
+    if (start < from) continue;
+    sticky.lastIndex = start;
+    const match = sticky.exec(text);
+    if (match === null || match[0].length === 0) continue;
+    from = match.index + match[0].length;
+    record(detector, match, out);
+  }
+}
+
+function record(detector: PatternDetector, match: RegExpExecArray, out: Detection[]): void {
+  const verdict = detector.accept ? detector.accept(match) : true;
+  if (verdict === false) return;
+  const start = match.index + (verdict === true ? 0 : verdict.offset);
+  const end = verdict === true ? match.index + match[0].length : start + verdict.length;
+  out.push({ detector: detector.id, start, end });
+}
+
 function collect(text: string, detector: PatternDetector, out: Detection[]): void {
   const pattern = detector.pattern;
   pattern.lastIndex = 0;
@@ -127,11 +186,7 @@ function collect(text: string, detector: PatternDetector, out: Detection[]): voi
       pattern.lastIndex++;
       continue;
     }
-    const verdict = detector.accept ? detector.accept(match) : true;
-    if (verdict === false) continue;
-    const start = match.index + (verdict === true ? 0 : verdict.offset);
-    const end = verdict === true ? match.index + match[0].length : start + verdict.length;
-    out.push({ detector: detector.id, start, end });
+    record(detector, match, out);
   }
 }
 
@@ -170,6 +225,17 @@ const SECRETS_ONLY = new Set([
 ]);
 /** One automaton for every detector's keywords; owner i is ALL_DETECTORS[i]. */
 const KEYWORDS = new KeywordMatcher(ALL_DETECTORS.map((detector) => detector.keywords ?? []));
+/**
+ * Detectors whose every match begins with one of their keywords (the pattern starts with that literal): they are
+ * tried only where a keyword begins, with a sticky copy of the pattern, instead of over the whole text. A keyword
+ * such as `pat` or `sk` occurs in most code; its pattern need not walk all of it.
+ */
+const STICKY = ALL_DETECTORS.map((detector) =>
+  detector.keywords !== null && startsWithKeyword(detector.pattern, detector.keywords)
+    ? new RegExp(detector.pattern.source, `${detector.pattern.flags.replace("g", "")}y`)
+    : null,
+);
+const ANCHORED = Uint8Array.from(STICKY, (sticky) => (sticky ? 1 : 0));
 
 /** Every secret and piece of personal data in `text`, without overlaps, in order. */
 export function detect(text: string): Detection[] {
@@ -183,11 +249,15 @@ export function detectSecrets(text: string): Detection[] {
 
 function detectWith(wanted: (detector: PatternDetector) => boolean, text: string): Detection[] {
   if (text.length < 6) return [];
-  const present = KEYWORDS.scan(text);
+  const { found: present, starts } = KEYWORDS.scan(text, ANCHORED);
   const found: Detection[] = [];
   for (let i = 0; i < ALL_DETECTORS.length; i++) {
     const detector = ALL_DETECTORS[i] as PatternDetector;
-    if ((detector.keywords === null || present[i] === 1) && wanted(detector)) collect(text, detector, found);
+    if ((detector.keywords !== null && present[i] !== 1) || !wanted(detector)) continue;
+    const at = starts[i];
+    const sticky = STICKY[i];
+    if (at && sticky) collectAt(text, detector, sticky, at, found);
+    else collect(text, detector, found);
   }
   if (found.length <= 1) return found;
   found.sort((a, b) => a.start - b.start || b.end - a.end);

@@ -3,6 +3,8 @@
 // clean text costs one table walk instead of a substring search per keyword. Web-standard APIs only.
 
 const ALPHABET = 128;
+/** Keywords are shorter than this; an output entry packs owner × KEYWORD_LENGTHS + length into one number. */
+const KEYWORD_LENGTHS = 256;
 
 export class KeywordMatcher {
   /** The walked table: see the constructor. Failure links are folded in, so a scan never backtracks. */
@@ -26,6 +28,7 @@ export class KeywordMatcher {
       for (const keyword of list) {
         if (
           keyword.length === 0 ||
+          keyword.length >= KEYWORD_LENGTHS ||
           [...keyword].some((char) => char.charCodeAt(0) >= ALPHABET) ||
           keyword !== keyword.toLowerCase()
         ) {
@@ -43,7 +46,8 @@ export class KeywordMatcher {
           }
           state = next;
         }
-        owned[state]?.push(owner);
+        // An entry is the owner and the keyword's length, so a scan can say where the keyword started.
+        owned[state]?.push(owner * KEYWORD_LENGTHS + keyword.length);
       }
     });
     // Breadth-first: failure links, folded into a complete transition table, and outputs merged along them.
@@ -62,7 +66,7 @@ export class KeywordMatcher {
       const state = queue[head] as number;
       const fail = failure[state] as number;
       const merged = owned[state] as number[];
-      for (const owner of owned[fail] as number[]) if (!merged.includes(owner)) merged.push(owner);
+      for (const entry of owned[fail] as number[]) if (!merged.includes(entry)) merged.push(entry);
       for (let code = 0; code < ALPHABET; code++) {
         const child = children[state]?.get(code);
         if (child === undefined) {
@@ -99,9 +103,13 @@ export class KeywordMatcher {
     this.#owners = Int32Array.from(flat);
   }
 
-  /** found[i] = 1 when one of owner i's keywords occurs in `text` (ASCII letters in either case). */
-  scan(text: string): Uint8Array {
+  /**
+   * found[i] = 1 when one of owner i's keywords occurs in `text` (ASCII letters in either case). For the owners
+   * `track` marks, starts[i] also lists where their keywords begin, in ascending order.
+   */
+  scan(text: string, track?: Uint8Array): { found: Uint8Array; starts: Array<number[] | undefined> } {
     const found = new Uint8Array(this.#ownerCount);
+    const starts: Array<number[] | undefined> = [];
     const table = this.#transitions;
     let row = 0;
     for (let i = 0; i < text.length; i++) {
@@ -117,9 +125,14 @@ export class KeywordMatcher {
         const state = row / ALPHABET;
         const start = this.#outputStart[state] as number;
         const end = start + (this.#outputLength[state] as number);
-        for (let k = start; k < end; k++) found[this.#owners[k] as number] = 1;
+        for (let k = start; k < end; k++) {
+          const entry = this.#owners[k] as number;
+          const owner = (entry / KEYWORD_LENGTHS) | 0;
+          found[owner] = 1;
+          if (track?.[owner] === 1) (starts[owner] ??= []).push(i + 1 - (entry % KEYWORD_LENGTHS));
+        }
       }
     }
-    return found;
+    return { found, starts };
   }
 }

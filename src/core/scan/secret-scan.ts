@@ -10,9 +10,12 @@ import { ignoredRules } from "./suppression.ts";
 const DATABASE_SCHEME =
   /^(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|oracle|cockroachdb|clickhouse|neo4j(?:\+s)?|couchdb|memcached)$/i;
 
-/** Hosts on private networks and internal-only names; localhost is left out (it is every project's dev server). */
+/**
+ * Hosts on private networks and internal-only names; localhost is left out (it is every project's dev server). The
+ * pattern starts at `://` and looks back for the scheme: V8 finds a literal start far faster than it tries each word.
+ */
 const INTERNAL_URL =
-  /\b(?:https?|wss?|grpc):\/\/(?:10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,6}\.(?:internal|corp|intranet|lan|private|localdomain))(?::\d{1,5})?(?:\/[^\s"'`<>)]{0,200})?/gi;
+  /(?<=\b(https?|wss?|grpc)):\/\/(?:10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,6}\.(?:internal|corp|intranet|lan|private|localdomain))(?::\d{1,5})?(?:\/[^\s"'`<>)]{0,200})?/dgi;
 
 /** Values that stand in for a secret in docs and templates. */
 const PLACEHOLDER =
@@ -122,7 +125,10 @@ export function scanTextForSecrets(path: string, text: string): Detected[] {
     if (ruleId) report(ruleId, detection.start, detection.end, secretIdentity(secret), true);
   }
   for (const match of internal) {
-    report("secret-internal-url", match.index, match.index + match[0].length, match[0].toLowerCase(), false);
+    // The pattern starts at `://` (fast to find) and looks back for the scheme, which the finding includes.
+    const start = match.indices?.[1]?.[0] ?? match.index;
+    const end = match.index + match[0].length;
+    report("secret-internal-url", start, end, text.slice(start, end).toLowerCase(), false);
   }
   return out;
 }
