@@ -49,7 +49,7 @@ export const PASSES: readonly Pass[] = [
     name: "KeywordMatcher.scan(text)",
     role: "diagnostic",
     note: "the detectors' one-pass keyword prefilter alone (rules' keywords found)",
-    run: (f) => MATCHER.scan(f.text).reduce((n, hit) => n + hit, 0),
+    run: (f) => MATCHER.scan(f.text).found.reduce((n, hit) => n + hit, 0),
   },
   {
     name: "detectSecrets(text)",

@@ -1,12 +1,13 @@
-// `helmet scan PATH`: the secret scan of a directory (walked by file-walk.ts) or of one file, read in turn. Binary
-// and oversized files are counted as skipped, not read; a file reached twice (a link) is read once.
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+// `helmet scan PATH`: the secret scan of a directory (walked by file-walk.ts) or of one file. A large tree is split
+// into batches shared by this thread and scan workers, one per further core; a file reached twice (a link) is read
+// once (the walk sees to that).
 import { realpath, stat } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { basename } from "node:path";
+import { Worker } from "node:worker_threads";
 import ignore from "ignore";
-import { looksBinary, MAX_SCANNED_FILE_BYTES } from "../../../src/core/scan/file-selection.ts";
 import type { Detected } from "../../../src/core/scan/finding.ts";
-import { scanTextForSecrets } from "../../../src/core/scan/secret-scan.ts";
+import { type BatchResult, scanBatch } from "./file-batch.ts";
 import { type WalkedFile, walkFiles } from "./file-walk.ts";
 import { ScanError } from "./scan-error.ts";
 import type { SkipReason } from "./skip-rules.ts";
@@ -22,50 +23,6 @@ export interface FileScanResult {
   bytes: number;
   skipped: Partial<Record<SkipReason, number>>;
 }
-
-type ReadOutcome = { text: string; bytes: number } | SkipReason | "duplicate";
-
-/**
- * One file's text, or why it is not read. `seen` holds the files (device and inode) already read. Synchronous: a
- * scan is the CLI's only work, and one thread reading files in turn is several times faster here than the same reads
- * through the thread pool (four round trips a file).
- */
-function readText(absolute: string, seen: Set<string>): ReadOutcome {
-  let fd: number;
-  try {
-    fd = openSync(absolute, "r");
-  } catch {
-    return "unreadable";
-  }
-  try {
-    const info = fstatSync(fd, { bigint: true });
-    if (!info.isFile()) return "unreadable";
-    if (info.ino !== 0n) {
-      const key = `${info.dev}:${info.ino}`;
-      if (seen.has(key)) return "duplicate";
-      seen.add(key);
-    }
-    if (info.size > BigInt(MAX_SCANNED_FILE_BYTES)) return "too_large";
-    const buffer = Buffer.alloc(Number(info.size));
-    let filled = 0;
-    while (filled < buffer.length) {
-      const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    const bytes = buffer.subarray(0, filled);
-    if (looksBinary(bytes)) return "binary";
-    return { text: decoder.decode(bytes), bytes: filled };
-  } catch {
-    return "unreadable";
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const decoder = new TextDecoder("utf-8");
-/** Files read between yields to the event loop, so the progress line keeps moving. */
-const FILES_PER_TURN = 64;
 
 /**
  * Scans `target` (a directory or a file) for secrets. `excludePaths` are .gitignore-style patterns relative to the
@@ -93,38 +50,101 @@ export async function scanFiles(
   const real = await realpath(target);
   const exclude = excludePaths.length > 0 ? ignore().add([...excludePaths]) : null;
   const result: FileScanResult = { detected: [], files: 0, bytes: 0, skipped: {} };
-  const skip = (reason: SkipReason) => {
-    result.skipped[reason] = (result.skipped[reason] ?? 0) + 1;
+  const skipMany = (reason: SkipReason, count: number) => {
+    result.skipped[reason] = (result.skipped[reason] ?? 0) + count;
   };
+  const skip = (reason: SkipReason) => skipMany(reason, 1);
 
   // One file named on the command line is read whatever its name; only what it holds can rule it out. Its
   // directory is its root: findings show its base name.
-  async function* single(): AsyncGenerator<WalkedFile> {
+  function* single(): Generator<WalkedFile> {
     const path = basename(target);
     if (!exclude?.ignores(path)) yield { absolute: real, path };
   }
   const files = info.isDirectory() ? walkFiles({ root: real, exclude, skip }) : single();
 
-  const seen = new Set<string>();
-  let sinceYield = 0;
-  for await (const file of files) {
-    const outcome = readText(file.absolute, seen);
-    if (outcome === "duplicate") continue;
-    if (typeof outcome === "string") {
-      skip(outcome);
-      continue;
-    }
-    result.files += 1;
-    result.bytes += outcome.bytes;
-    result.detected.push(...scanTextForSecrets(file.path, outcome.text));
+  const list = [...files];
+  const merge = (batch: BatchResult) => {
+    result.detected.push(...batch.detected);
+    result.files += batch.files;
+    result.bytes += batch.bytes;
+    for (const [reason, count] of Object.entries(batch.skipped)) skipMany(reason as SkipReason, count);
     onProgress({ files: result.files, bytes: result.bytes });
-    if (++sinceYield === FILES_PER_TURN) {
-      sinceYield = 0;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  }
+  };
+  await scanInParallel(list, merge);
   result.detected.sort(byPlace);
   return result;
+}
+
+/** Files per batch: big enough that a message costs little, small enough to keep every thread busy to the end. */
+const BATCH_FILES = 200;
+/** Below this many files a worker's start-up (tens of milliseconds) costs more than it saves. */
+const PARALLEL_FROM_FILES = 1_000;
+const MAX_WORKERS = 7;
+
+/**
+ * Scans `files` in batches: this thread takes one batch at a time, and each worker another, until none are left.
+ * Workers are the bundle's scan-worker.js beside this one; a batch a worker could not scan is scanned here.
+ */
+async function scanInParallel(
+  files: readonly WalkedFile[],
+  merge: (batch: BatchResult) => void,
+): Promise<void> {
+  const batches: WalkedFile[][] = [];
+  for (let i = 0; i < files.length; i += BATCH_FILES) batches.push(files.slice(i, i + BATCH_FILES));
+  const workerCount =
+    files.length < PARALLEL_FROM_FILES
+      ? 0
+      : Math.min(MAX_WORKERS, availableParallelism() - 1, batches.length - 1);
+  let next = 0;
+  const leftovers: WalkedFile[][] = [];
+  const workers = Array.from({ length: Math.max(0, workerCount) }, async () => {
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL("./scan-worker.js", import.meta.url));
+    } catch {
+      return;
+    }
+    try {
+      while (next < batches.length) {
+        const batch = batches[next++] as WalkedFile[];
+        try {
+          merge(await ask(worker, batch));
+        } catch {
+          // A worker that cannot run (its script missing when running from source) leaves its batch to this thread.
+          leftovers.push(batch);
+          return;
+        }
+      }
+    } finally {
+      await worker.terminate();
+    }
+  });
+  // This thread works too, yielding between batches so worker answers and the progress line get their turn.
+  const own = (async () => {
+    while (next < batches.length) {
+      merge(scanBatch(batches[next++] as WalkedFile[]));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  })();
+  await Promise.all([own, ...workers]);
+  for (const batch of leftovers) merge(scanBatch(batch));
+}
+
+function ask(worker: Worker, batch: readonly WalkedFile[]): Promise<BatchResult> {
+  return new Promise((resolve, reject) => {
+    const done = (result: BatchResult) => {
+      worker.off("error", failed);
+      resolve(result);
+    };
+    const failed = (error: Error) => {
+      worker.off("message", done);
+      reject(error);
+    };
+    worker.once("message", done);
+    worker.once("error", failed);
+    worker.postMessage(batch);
+  });
 }
 
 /** Path, then line, then column: a stable order whatever order the reads finished in. */

@@ -1,7 +1,6 @@
 // The files a scan reads below a directory, in name order: .gitignore'd paths, paths the config excludes and the
 // shared selection rules' directories and files (core file-selection.ts) left out; symbolic links followed only when they stay inside the root.
-import type { Dirent } from "node:fs";
-import { readdir, realpath, stat } from "node:fs/promises";
+import { type Dirent, readdirSync, realpathSync, statSync } from "node:fs";
 import { join, sep } from "node:path";
 import type { Ignore } from "ignore";
 import { skipByPath, skipsDirectory } from "../../../src/core/scan/file-selection.ts";
@@ -27,30 +26,30 @@ function inside(root: string, real: string): boolean {
   return real === root || real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
 
-/** Every file to read below `options.root`. */
-export async function* walkFiles(options: WalkOptions): AsyncGenerator<WalkedFile> {
+/**
+ * Every file to read below `options.root`. Synchronous: the walk is the scan's own work, and nested async generators
+ * cost a promise hop per level for every file they pass up.
+ */
+export function* walkFiles(options: WalkOptions): Generator<WalkedFile> {
   const { root, exclude, skip } = options;
   /** Real paths of directories entered, so a link back up the tree is not a loop. */
   const entered = new Set<string>([root]);
+  /** Real paths of files already listed, so a file reached twice (through a link) is read once. */
+  const listed = new Set<string>();
   const excluded = (path: string, isDirectory: boolean) =>
     exclude?.ignores(isDirectory ? `${path}/` : path) === true;
 
-  async function* walk(
-    dir: string,
-    real: string,
-    rel: string,
-    chain: IgnoreChain,
-  ): AsyncGenerator<WalkedFile> {
+  function* walk(dir: string, real: string, rel: string, chain: IgnoreChain): Generator<WalkedFile> {
     let entries: Dirent[];
     try {
-      entries = await readdir(dir, { withFileTypes: true });
+      entries = readdirSync(dir, { withFileTypes: true });
     } catch {
       skip("unreadable", rel === "" ? "." : rel);
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const gitignore = entries.find((entry) => entry.name === ".gitignore" && entry.isFile());
-    const rules = gitignore ? await chain.below(rel, join(dir, ".gitignore")) : chain;
+    const rules = gitignore ? chain.below(rel, join(dir, ".gitignore")) : chain;
     for (const entry of entries) {
       const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
       const absolute = join(dir, entry.name);
@@ -59,12 +58,12 @@ export async function* walkFiles(options: WalkOptions): AsyncGenerator<WalkedFil
       let target = join(real, entry.name);
       if (entry.isSymbolicLink()) {
         try {
-          target = await realpath(absolute);
+          target = realpathSync(absolute);
           if (!inside(root, target)) {
             skip("symlink", path);
             continue;
           }
-          const info = await stat(target);
+          const info = statSync(target);
           isDirectory = info.isDirectory();
           isFile = info.isFile();
         } catch {
@@ -85,10 +84,12 @@ export async function* walkFiles(options: WalkOptions): AsyncGenerator<WalkedFil
           skip(reason, path);
           continue;
         }
+        if (listed.has(target)) continue;
+        listed.add(target);
         yield { absolute, path };
       }
     }
   }
 
-  yield* walk(root, root, "", await IgnoreChain.above(root));
+  yield* walk(root, root, "", IgnoreChain.above(root));
 }

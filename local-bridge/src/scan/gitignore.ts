@@ -1,7 +1,7 @@
 // .gitignore rules as git applies them: .git/info/exclude first, then each directory's .gitignore from the
 // repository's top down, a deeper file overriding a shallower one (negations included). Rules above the scanned
 // root count too, unless they ignore the root itself: a directory named on the command line is scanned.
-import { readFile, stat } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
 
@@ -15,9 +15,9 @@ const MAX_IGNORE_FILE_BYTES = 1024 * 1024;
 /** Git matches case-insensitively where the file system does (macOS, Windows by default). */
 const IGNORE_CASE = process.platform === "darwin" || process.platform === "win32";
 
-async function readRules(path: string): Promise<Ignore | null> {
+function readRules(path: string): Ignore | null {
   try {
-    const bytes = await readFile(path);
+    const bytes = readFileSync(path);
     if (bytes.length > MAX_IGNORE_FILE_BYTES) return null;
     return ignore({ ignorecase: IGNORE_CASE }).add(bytes.toString("utf8"));
   } catch {
@@ -25,9 +25,9 @@ async function readRules(path: string): Promise<Ignore | null> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+function exists(path: string): boolean {
   try {
-    await stat(path);
+    statSync(path);
     return true;
   } catch {
     return false;
@@ -46,10 +46,10 @@ export class IgnoreChain {
    * The rules that apply at `root` (a real, absolute directory) from above it: .git/info/exclude and the
    * .gitignore files between the repository's top and the root, when the root is inside a repository.
    */
-  static async above(root: string): Promise<IgnoreChain> {
+  static above(root: string): IgnoreChain {
     let top: string | null = null;
     for (let dir = root; ; dir = dirname(dir)) {
-      if (await exists(join(dir, ".git"))) {
+      if (exists(join(dir, ".git"))) {
         top = dir;
         break;
       }
@@ -62,7 +62,7 @@ export class IgnoreChain {
       const prefix = rel === "" ? "" : `${rel}/`;
       levels.push({ rules, local: (path) => prefix + path });
     };
-    const exclude = await readRules(join(top, ".git", "info", "exclude"));
+    const exclude = readRules(join(top, ".git", "info", "exclude"));
     if (exclude) above(top, exclude);
     const between: string[] = [];
     if (root !== top) {
@@ -72,7 +72,7 @@ export class IgnoreChain {
       }
     }
     for (const dir of between) {
-      const rules = await readRules(join(dir, ".gitignore"));
+      const rules = readRules(join(dir, ".gitignore"));
       if (rules) above(dir, rules);
     }
     const chain = new IgnoreChain(levels);
@@ -81,8 +81,8 @@ export class IgnoreChain {
   }
 
   /** The chain for a directory below the root (`dir` relative to it, "" for the root) holding `.gitignore`. */
-  async below(dir: string, gitignorePath: string): Promise<IgnoreChain> {
-    const rules = await readRules(gitignorePath);
+  below(dir: string, gitignorePath: string): IgnoreChain {
+    const rules = readRules(gitignorePath);
     if (!rules) return this;
     const local =
       dir === ""

@@ -1,0 +1,67 @@
+// Reading and scanning a batch of files: what the main thread and the scan workers (scan-worker.ts) each do.
+// Binary and oversized files are counted as skipped, not read.
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { looksBinary, MAX_SCANNED_FILE_BYTES } from "../../../src/core/scan/file-selection.ts";
+import type { Detected } from "../../../src/core/scan/finding.ts";
+import { scanTextForSecrets } from "../../../src/core/scan/secret-scan.ts";
+import type { WalkedFile } from "./file-walk.ts";
+import type { SkipReason } from "./skip-rules.ts";
+
+export interface BatchResult {
+  detected: Detected[];
+  files: number;
+  bytes: number;
+  skipped: Partial<Record<SkipReason, number>>;
+}
+
+type ReadOutcome = { text: string; bytes: number } | SkipReason;
+
+/**
+ * One file's text, or why it is not read. Synchronous: one thread reading files in turn is several times faster
+ * here than the same reads through the thread pool (four round trips a file).
+ */
+function readText(absolute: string): ReadOutcome {
+  let fd: number;
+  try {
+    fd = openSync(absolute, "r");
+  } catch {
+    return "unreadable";
+  }
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return "unreadable";
+    if (info.size > MAX_SCANNED_FILE_BYTES) return "too_large";
+    const buffer = Buffer.alloc(info.size);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    const bytes = buffer.subarray(0, filled);
+    if (looksBinary(bytes)) return "binary";
+    return { text: decoder.decode(bytes), bytes: filled };
+  } catch {
+    return "unreadable";
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const decoder = new TextDecoder("utf-8");
+
+/** Reads and scans `files`, one after the other. */
+export function scanBatch(files: readonly WalkedFile[]): BatchResult {
+  const result: BatchResult = { detected: [], files: 0, bytes: 0, skipped: {} };
+  for (const file of files) {
+    const outcome = readText(file.absolute);
+    if (typeof outcome === "string") {
+      result.skipped[outcome] = (result.skipped[outcome] ?? 0) + 1;
+      continue;
+    }
+    result.files += 1;
+    result.bytes += outcome.bytes;
+    result.detected.push(...scanTextForSecrets(file.path, outcome.text));
+  }
+  return result;
+}
