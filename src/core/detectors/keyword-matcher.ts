@@ -129,7 +129,11 @@ export class KeywordMatcher {
           const entry = this.#owners[k] as number;
           const owner = (entry / KEYWORD_LENGTHS) | 0;
           found[owner] = 1;
-          if (track?.[owner] === 1) (starts[owner] ??= []).push(i + 1 - (entry % KEYWORD_LENGTHS));
+          if (track?.[owner] === 1) {
+            const list = starts[owner] ?? [];
+            list.push(i + 1 - (entry % KEYWORD_LENGTHS));
+            starts[owner] = list;
+          }
         }
       }
     }
