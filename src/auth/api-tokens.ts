@@ -3,6 +3,7 @@
 // a revocation takes effect at once everywhere; its last-used time is written at most once a minute.
 import { and, eq, sql } from "drizzle-orm";
 import { bytesToBase64url } from "../core/base64url.ts";
+import { sha256Hex } from "../core/bytes.ts";
 import { database } from "../db/client.ts";
 import { type ApiTokenRow, apiTokens } from "../db/schema.ts";
 import type { Identity } from "./identity.ts";
@@ -10,9 +11,8 @@ import type { Identity } from "./identity.ts";
 export const API_TOKEN_PREFIX = "hlm_";
 const LAST_USED_EVERY_MS = 60_000;
 
-export async function tokenHash(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+export function tokenHash(token: string): Promise<string> {
+  return sha256Hex(token);
 }
 
 export function newApiToken(): string {

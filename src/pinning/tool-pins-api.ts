@@ -8,7 +8,7 @@ import { GatewayError } from "../errors.ts";
 import { apiRoute } from "../http/openapi.ts";
 import { validationHook } from "../http/validation.ts";
 import { findServer } from "../registry/server-store.ts";
-import { SERVER_NOT_FOUND, ServerNameParam } from "../registry/servers-api.ts";
+import { SERVER_NOT_FOUND, ServerNameParam, serverNotFound } from "../registry/servers-api.ts";
 import { approveChange, findPin, listPins } from "./pin-store.ts";
 
 const Definition = z
@@ -101,7 +101,7 @@ function toApi(row: ToolPinRow): z.infer<typeof ToolPin> {
 async function serverIdOf(env: Env, team: string, name: string): Promise<string> {
   const server = await findServer(database(env), team, name);
   if (!server) {
-    throw new GatewayError(404, "server_not_found", `No server named '${name}' is registered for your team.`);
+    throw serverNotFound(name);
   }
   return server.id;
 }

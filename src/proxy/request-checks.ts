@@ -1,5 +1,7 @@
 // Transport-level validation of a client's Streamable HTTP request, before anything goes upstream.
 // Each check throws a GatewayError whose status and JSON-RPC code the spec (or common sense) prescribes.
+
+import { concatBytes } from "../core/bytes.ts";
 import { isRequest, JsonRpcErrorCode, type JsonRpcMessage, parseBody } from "../core/jsonrpc.ts";
 import {
   BATCH_PROTOCOL_VERSION,
@@ -52,7 +54,7 @@ export function protocolVersionOf(header: string | undefined): string | null {
   return header;
 }
 
-export function tooLarge(limit: number): GatewayError {
+function tooLarge(limit: number): GatewayError {
   return new GatewayError(
     413,
     "body_too_large",
@@ -82,13 +84,7 @@ export async function readBoundedBody(request: Request, limit: number): Promise<
     }
     chunks.push(value);
   }
-  const body = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
+  return concatBytes(chunks, total);
 }
 
 /** Decodes and validates the POSTed JSON-RPC message(s). */

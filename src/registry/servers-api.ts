@@ -171,7 +171,8 @@ function checkedUrl(raw: string, config: AppEnv["Variables"]["config"]): string 
   return checked.url.href;
 }
 
-function notFound(name: string): GatewayError {
+/** The 404 for a server name the caller's team does not have. */
+export function serverNotFound(name: string): GatewayError {
   return new GatewayError(404, "server_not_found", `No server named '${name}' is registered for your team.`);
 }
 
@@ -279,7 +280,7 @@ serversApi.openapi(
   async (c) => {
     const { name } = c.req.valid("param");
     const row = await findServer(database(c.env), c.get("identity").team, name);
-    if (!row) throw notFound(name);
+    if (!row) throw serverNotFound(name);
     return c.json(toApi(row), 200);
   },
 );
@@ -308,7 +309,7 @@ serversApi.openapi(
     const config = c.get("config");
     const db = database(c.env);
     const row = await findServer(db, team, name);
-    if (!row) throw notFound(name);
+    if (!row) throw serverNotFound(name);
     const next: ServerRow = { ...row, updatedAt: Date.now() };
     if (patch.url !== undefined) next.url = checkedUrl(patch.url, config);
     if (patch.description !== undefined) next.description = patch.description;
@@ -348,7 +349,7 @@ serversApi.openapi(
     const { team } = c.get("identity");
     const db = database(c.env);
     const serverId = await deleteServer(db, team, name);
-    if (serverId === null) throw notFound(name);
+    if (serverId === null) throw serverNotFound(name);
     forgetUpstream(team, name);
     await deletePins(db, team, serverId);
     return c.body(null, 204);

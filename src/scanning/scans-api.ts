@@ -12,9 +12,9 @@ import type { ScanRow } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
 import { apiRoute } from "../http/openapi.ts";
 import { validationHook } from "../http/validation.ts";
-import { readBoundedBody, tooLarge } from "../proxy/request-checks.ts";
+import { readBoundedBody } from "../proxy/request-checks.ts";
 import { findServer } from "../registry/server-store.ts";
-import { SERVER_NOT_FOUND, ServerNameParam } from "../registry/servers-api.ts";
+import { SERVER_NOT_FOUND, ServerNameParam, serverNotFound } from "../registry/servers-api.ts";
 import {
   ApiFinding,
   decodeScanCursor,
@@ -77,12 +77,7 @@ serverScansApi.openapi(
     const { name } = c.req.valid("param");
     const { team, subject } = c.get("identity");
     const server = await findServer(database(c.env), team, name);
-    if (!server)
-      throw new GatewayError(
-        404,
-        "server_not_found",
-        `No server named '${name}' is registered for your team.`,
-      );
+    if (!server) throw serverNotFound(name);
     const row = await scanServer(c.env, c.get("config").encryptionKey, server, "manual", subject);
     return c.json(await scanDetail(c, row), 201, { Location: `/api/v1/scans/${row.id}` });
   },
@@ -141,7 +136,6 @@ scansApi.openapi(
     const { name } = c.req.valid("query");
     const { team, subject } = c.get("identity");
     const archive = await readBoundedBody(c.req.raw, MAX_UPLOAD_BYTES);
-    if (archive.byteLength > MAX_UPLOAD_BYTES) throw tooLarge(MAX_UPLOAD_BYTES);
     const row = await scanUpload(database(c.env), team, name ?? "upload", archive, subject);
     return c.json(await scanDetail(c, row), 201, { Location: `/api/v1/scans/${row.id}` });
   },
@@ -204,12 +198,7 @@ scansApi.openapi(
     let serverId: string | undefined;
     if (server !== undefined) {
       const row = await findServer(db, team, server);
-      if (!row)
-        throw new GatewayError(
-          404,
-          "server_not_found",
-          `No server named '${server}' is registered for your team.`,
-        );
+      if (!row) throw serverNotFound(server);
       serverId = row.id;
     }
     const rows = await listScans(

@@ -2,6 +2,7 @@
 // as context for shadowing), compare with the server's previous scan, and store the findings. Started by hand, on
 // registration and on a schedule.
 
+import { sha256Hex } from "../core/bytes.ts";
 import { analyzeServer, type ServerDefinitions, toDetected } from "../core/scan/definition-analyzer.ts";
 import { type Detected, fingerprinted, summarize } from "../core/scan/finding.ts";
 import { canonicalJson } from "../core/tool-definition.ts";
@@ -34,11 +35,6 @@ export interface DefinitionChange {
   kind: "tool" | "prompt" | "resource" | "instructions";
   name: string;
   change: "added" | "removed" | "changed";
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** "kind/name" → hash of each definition, for comparing scans. */

@@ -346,4 +346,17 @@ describe("scheduled rescans", () => {
     expect(hourly.map((s) => s.trigger)).toContain("schedule");
     expect(await count("scan-never")).toBeLessThanOrEqual(1);
   });
+
+  it("refuses an interval out of range, naming the field, and registers nothing", async () => {
+    for (const hours of [0, 24 * 90 + 1, 1.5, "daily"]) {
+      const response = await api("POST", "/api/v1/servers", admin, {
+        name: "scan-bad-interval",
+        url: probeUrl("/mcp-catalog/scheduled"),
+        scan_interval_hours: hours,
+      });
+      expect(response.status, String(hours)).toBe(400);
+      expect(await response.text()).toContain("scan_interval_hours");
+    }
+    expect((await api("GET", "/api/v1/servers/scan-bad-interval", viewer)).status).toBe(404);
+  });
 });

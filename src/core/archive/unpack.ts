@@ -1,6 +1,7 @@
 // Safe unpacking of an uploaded MCP server package (tar, tar.gz or zip) into memory for scanning. Nothing is written
 // anywhere: paths are normalised and checked, links are reported and never followed, and every buffer is bounded.
 
+import { concatBytes, sha256Hex } from "../bytes.ts";
 import {
   EntryCollector,
   formatBytes,
@@ -111,13 +112,13 @@ async function readTarGz(data: Uint8Array, collector: EntryCollector): Promise<v
     head.push(piece);
     headBytes += piece.byteLength;
     if (headBytes < TAR_BLOCK) return true;
-    const start = concat(head, headBytes);
+    const start = concatBytes(head, headBytes);
     head = null;
     checkHoldsTar(start);
     reader.push(start);
     return true;
   });
-  if (head !== null) checkHoldsTar(concat(head, headBytes));
+  if (head !== null) checkHoldsTar(concatBytes(head, headBytes));
   // Past the end-of-archive blocks the reader ignores input, but the stream is still inflated to the end (within
   // the budget), so a damaged gzip is reported rather than half-read.
   reader.end();
@@ -129,19 +130,4 @@ function checkHoldsTar(start: Uint8Array): void {
     "unsupported_format",
     "the gzip file does not hold a tar archive (expected a .tar.gz or .tgz)",
   );
-}
-
-function concat(pieces: Uint8Array[], total: number): Uint8Array {
-  const joined = new Uint8Array(total);
-  let at = 0;
-  for (const piece of pieces) {
-    joined.set(piece, at);
-    at += piece.byteLength;
-  }
-  return joined;
-}
-
-async function sha256Hex(data: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

@@ -1,6 +1,7 @@
 // A zip reader driven by the central directory (what unzip and every other extractor trust), with ZIP64 sizes and
 // offsets; stored and deflated entries only. Sizes the archive declares are hints: real output is counted.
 
+import { concatBytes } from "../bytes.ts";
 import { type EntryCollector, type EntryKind, inflate, UnpackError } from "./limits.ts";
 
 const EOCD_SIGNATURE = 0x06054b50;
@@ -240,13 +241,7 @@ async function inflateEntry(
     return true;
   });
   if (!ended) return null;
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const piece of pieces) {
-    bytes.set(piece, at);
-    at += piece.byteLength;
-  }
-  return bytes;
+  return concatBytes(pieces, total);
 }
 
 /** Reads a whole zip archive (found by its end-of-central-directory record) into the collector. */

@@ -1,6 +1,7 @@
 // What a scan reports: findings (rule, severity, classification, location, masked evidence, remediation, status),
 // their stable fingerprints, and a scan's summary. Web-standard APIs only: the Worker and the CLI share it.
 import { z } from "zod";
+import { sha256Hex } from "../bytes.ts";
 
 export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -144,11 +145,6 @@ export function summarize(findings: readonly Pick<Finding, "severity" | "status"
 /** `owasp` ids as "LLM01: Prompt Injection", the form reports show. */
 export function owaspLabels(ids: readonly OwaspId[]): string[] {
   return ids.map((id) => `${id}: ${OWASP_CATEGORIES[id]}`);
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 function placeOf(location: FindingLocation): string {
