@@ -71,4 +71,16 @@ describe("startsWithKeyword", () => {
     expect(startsWithKeyword(/https?:\/\/x/, ["https"])).toBe(false);
     expect(startsWithKeyword(/-----BEGIN[ A-Z]{0,30}PRIVATE KEY-----/, ["private key-----"])).toBe(false);
   });
+
+  it("looks past a lookbehind and into a leading group of alternatives", () => {
+    // What a lookbehind matches is before the match: the match itself begins with `NRAL`.
+    expect(startsWithKeyword(/(?<=\b([a-z0-9]{36}))NRAL\b/, ["nral"])).toBe(true);
+    expect(startsWithKeyword(/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, ["akia", "asia"])).toBe(true);
+    expect(startsWithKeyword(/(?:(?<=\bapi[_-]?)key|\btoken)\s{0,3}=/, ["key", "token"])).toBe(true);
+    // One alternative begins elsewhere; the group may be absent; the class holds `|` and `)`, not alternatives.
+    expect(startsWithKeyword(/(?:key|\w+secret)=/, ["key", "secret"])).toBe(false);
+    expect(startsWithKeyword(/(?:key|token)?=x/, ["key", "token"])).toBe(false);
+    expect(startsWithKeyword(/(?:key[|)]|token)=/, ["key", "token"])).toBe(true);
+    expect(startsWithKeyword(/[|)](?:key)/, ["key"])).toBe(false);
+  });
 });

@@ -56,6 +56,18 @@ describe("scanTextForSecrets", () => {
     ]);
   });
 
+  it("takes an address as internal only when its whole host is", () => {
+    const internal = ["grpc://172.16.4.2:9000", "wss://a.b.c.lan/ws", "http://vault.internal:8200/v1/kv"];
+    const publicHosts = [
+      "https://vault.internal.example.com/x",
+      "https://10.0.0.1.nip.io/",
+      "http://100.1.2.3/",
+      "https://corp.example.com/",
+    ];
+    const found = scanTextForSecrets("notes.md", [...internal, ...publicHosts].join("\n"));
+    expect(found.map((f) => f.match)).toEqual(internal);
+  });
+
   it("finds a high-entropy value under a secret-like name, and skips placeholders", () => {
     const found = scanTextForSecrets("app.yml", "client_secret: 9fK2xQ7mZp4Lr8Tw1Vb6Nc3Hs5Jd0Ga\n");
     expect(found.map((f) => f.ruleId)).toEqual(["secret-generic-high-entropy"]);

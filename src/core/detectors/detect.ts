@@ -76,9 +76,10 @@ const PII_AND_GENERIC: readonly PatternDetector[] = [
   {
     id: "generic_secret",
     keywords: ["key", "secret", "token", "passw"],
-    // Starts at the `:` or `=` and looks back for the name: scanned several times faster than trying every word.
+    // api_key, access-key, authKey, secret, client_secret, token, passwd or password as a whole name, then the
+    // value. Every match begins with a keyword (the prefixes are looked back for), so it is tried only where one is.
     pattern:
-      /(?<=\b(?:api[_-]?key|secret|token|passw(?:or)?d|access[_-]?key|client[_-]?secret|auth[_-]?key)["']?\s{0,3})[:=]\s{0,3}["']?([A-Za-z0-9+/_\-=.]{20,200})/gi,
+      /(?:(?<=\b(?:api|access|auth)[_-]?)key|(?<=\b(?:client[_-]?)?)secret|\btoken|\bpassw(?:or)?d)["']?\s{0,3}[:=]\s{0,3}["']?([A-Za-z0-9+/_\-=.]{20,200})/gi,
     accept: (match) => {
       const value = match[1] ?? "";
       if (entropy(value) < GENERIC_SECRET_ENTROPY || CODE_REFERENCE.test(value)) return false;
@@ -120,35 +121,92 @@ const PII_AND_GENERIC: readonly PatternDetector[] = [
 ];
 
 /**
- * Whether every match of `pattern` begins with one of `keywords`: its source (past a leading `\\b`) starts with a
- * literal that each keyword begins, and it has no top-level alternative that could start elsewhere.
+ * Where the group or character class opening at `source[open]` closes (its index), or -1. A class ends at its first
+ * unescaped `]`, as in JavaScript (`[]` and `[^]` are whole classes).
  */
-export function startsWithKeyword(pattern: RegExp, keywords: readonly string[]): boolean {
-  const source = pattern.source.startsWith("\\b") ? pattern.source.slice(2) : pattern.source;
+function closing(source: string, open: number): number {
   let depth = 0;
+  let inClass = false;
+  for (let i = open; i < source.length; i++) {
+    const char = source[i];
+    if (char === "\\") i++;
+    else if (inClass) {
+      if (char === "]") {
+        inClass = false;
+        if (depth === 0) return i;
+      }
+    } else if (char === "[") inClass = true;
+    else if (char === "(") depth++;
+    else if (char === ")" && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** `source` split at its top-level `|`s (outside groups and classes). */
+function alternatives(source: string): string[] {
+  const parts: string[] = [];
+  let from = 0;
   for (let i = 0; i < source.length; i++) {
     const char = source[i];
     if (char === "\\") i++;
-    else if (char === "(" || char === "[") depth++;
-    else if (char === ")" || char === "]") depth--;
-    else if (char === "|" && depth === 0) return false;
+    else if (char === "(" || char === "[") {
+      const end = closing(source, i);
+      if (end === -1) return [source];
+      i = end;
+    } else if (char === "|") {
+      parts.push(source.slice(from, i));
+      from = i + 1;
+    }
+  }
+  parts.push(source.slice(from));
+  return parts;
+}
+
+/** The literal text every match of `source` begins with (past a `\b` and a lookbehind, which match no text). */
+function leadingLiteral(source: string): string {
+  let rest = source.startsWith("\\b") ? source.slice(2) : source;
+  if (rest.startsWith("(?<=")) {
+    const end = closing(rest, 0);
+    if (end === -1) return "";
+    rest = rest.slice(end + 1);
   }
   let literal = "";
-  for (let i = 0; i < source.length; i++) {
-    const char = source[i] as string;
-    const next = source[i + 1];
+  for (let i = 0; i < rest.length; i++) {
+    const char = rest[i] as string;
+    const next = rest[i + 1];
     let value: string;
     if (char === "\\" && next !== undefined && /[^\w\s]/.test(next)) {
       value = next;
       i++;
-    } else if (/[\w:@/=-]/.test(char)) value = char;
+    } else if (/[\w:@/="'-]/.test(char)) value = char;
     else break;
     // A character made optional or repeated by the next token is not sure to be there.
-    if (/[?*{+]/.test(source[i + 1] ?? "")) break;
+    if (/[?*{+]/.test(rest[i + 1] ?? "")) break;
     literal += value;
   }
-  const lower = literal.toLowerCase();
-  return keywords.length > 0 && keywords.every((keyword) => lower.startsWith(keyword));
+  return literal;
+}
+
+/**
+ * Whether every match of `pattern` begins where one of `keywords` begins: each top-level alternative of its source,
+ * or of a group it opens with, starts (past a `\b` or a lookbehind) with a literal that begins with a keyword.
+ */
+export function startsWithKeyword(pattern: RegExp, keywords: readonly string[]): boolean {
+  const begins = (source: string) => {
+    const lower = leadingLiteral(source).toLowerCase();
+    return keywords.some((keyword) => lower.startsWith(keyword));
+  };
+  const source = pattern.source.startsWith("\\b(") ? pattern.source.slice(2) : pattern.source;
+  const top = alternatives(source);
+  if (top.length > 1) return top.every(begins);
+  if (source.startsWith("(?:")) {
+    const end = closing(source, 0);
+    // The group must be there once: a quantifier after it could make it absent.
+    if (end !== -1 && !/[?*{+]/.test(source[end + 1] ?? "")) {
+      return alternatives(source.slice(3, end)).every(begins);
+    }
+  }
+  return begins(source);
 }
 
 /** The matches of a keyword-anchored pattern, tried only where its keywords begin (`starts`, ascending). */

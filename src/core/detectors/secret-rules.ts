@@ -375,7 +375,13 @@ export const SECRET_RULES: readonly SecretRule[] = [
   ),
   rule("grafana_api_key", "Grafana legacy API key", ["eyjrijoi"], /\beyJrIjoi[A-Za-z0-9]{70,400}={0,2}/),
   rule("new_relic_user_key", "New Relic user API key", ["nrak-"], /\bNRAK-[A-Z0-9]{27}\b/),
-  rule("new_relic_license_key", "New Relic ingest license key", ["nral"], /\b[a-z0-9]{6}[a-f0-9]{30}NRAL\b/),
+  rule(
+    "new_relic_license_key",
+    "New Relic ingest license key",
+    ["nral"],
+    /(?<=\b([a-z0-9]{6}[a-f0-9]{30}))NRAL\b/,
+    { lookbehindGroup: 1 },
+  ),
   rule(
     "new_relic_insert_key",
     "New Relic Insights insert key",
@@ -489,7 +495,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     "docker_registry_auth",
     "Registry credentials (base64 user:password) in a Docker config.json or .dockerconfigjson",
     ['"auth"'],
-    /"[^"\s]{1,200}"\s{0,3}:\s{0,3}\{\s{0,20}"auth"\s{0,3}:\s{0,3}"([A-Za-z0-9+/]{16,1000}={0,2})"/,
+    /(?<="[^"\s]{1,200}"\s{0,3}:\s{0,3}\{\s{0,20})"auth"\s{0,3}:\s{0,3}"([A-Za-z0-9+/]{16,1000}={0,2})"/,
     { secretGroup: 1, minEntropy: 3.5 },
   ),
   rule(
@@ -567,7 +573,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     "connection_string_password",
     "Password in an ADO.NET / ODBC style connection string (Server=...;Password=...)",
     ["password", "pwd"],
-    /\b(?:Server|Data Source|Host|Address|Addr)\s{0,2}=[^;\r\n"']{1,200};[^\r\n"']{0,300}?\b(?:Password|Pwd)\s{0,2}=\s{0,2}(?![<{$%*[])([^;\r\n"'\s]{4,128})/i,
+    /(?<=\b(?:Server|Data Source|Host|Address|Addr)\s{0,2}=[^;\r\n"']{1,200};[^\r\n"']{0,300}?\b)(?:Password|Pwd)\s{0,2}=\s{0,2}(?![<{$%*[])([^;\r\n"'\s]{4,128})/i,
     { secretGroup: 1, minEntropy: 2.5 },
   ),
 
@@ -585,7 +591,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     "asana_token",
     "Asana personal access token",
     ["1/", "2/"],
-    /\b[12]\/\d{10,20}(?:\/\d{10,20})?:[a-f0-9]{32}\b/,
+    /\b(?:1\/|2\/)\d{10,20}(?:\/\d{10,20})?:[a-f0-9]{32}\b/,
   ),
   rule("beamer_api_key", "Beamer API key", ["beamer"], assigned(/beamer/, /b_[A-Za-z0-9=_-]{44}(?![\w=-])/), {
     secretGroup: 1,
@@ -882,7 +888,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     "woocommerce_key",
     "WooCommerce REST API consumer key or secret",
     ["ck_", "cs_"],
-    /\bc[ks]_[a-f0-9]{40}\b/,
+    /\b(?:ck_|cs_)[a-f0-9]{40}\b/,
   ),
   rule("klaviyo_key", "Klaviyo private API key", ["pk_"], /\bpk_(?:[A-Za-z0-9]{6}_)?[a-f0-9]{34}\b/),
   rule("resend_key", "Resend API key", ["re_"], /\bre_[A-Za-z0-9]{8}_[A-Za-z0-9]{24}\b/, { minEntropy: 3.5 }),

@@ -11,11 +11,13 @@ const DATABASE_SCHEME =
   /^(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|oracle|cockroachdb|clickhouse|neo4j(?:\+s)?|couchdb|memcached)$/i;
 
 /**
- * Hosts on private networks and internal-only names; localhost is left out (it is every project's dev server). The
- * pattern starts at `://` and looks back for the scheme: V8 finds a literal start far faster than it tries each word.
+ * URLs whose whole host is on a private network or has an internal-only name; localhost is left out (it is every
+ * project's dev server). The pattern starts at `://` and looks back for the scheme: V8 finds a literal start far
+ * faster than it tries each word. The host is taken whole (a lookahead, then a backreference: no backtracking into
+ * it), and a lookbehind then says whether it is internal, so `a.internal.example.com` is not.
  */
 const INTERNAL_URL =
-  /(?<=\b(https?|wss?|grpc)):\/\/(?:10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){0,6}\.(?:internal|corp|intranet|lan|private|localdomain))(?::\d{1,5})?(?:\/[^\s"'`<>)]{0,200})?/dgi;
+  /(?<=\b(https?|wss?|grpc)):\/\/(?=([a-z0-9.-]{1,253}))\2(?<=\/\/(?:10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|(?:[a-z0-9-]{1,63}\.){1,7}(?:internal|corp|intranet|lan|private|localdomain)))(?::\d{1,5})?(?:\/[^\s"'`<>)]{0,200})?/dgi;
 
 /** Values that stand in for a secret in docs and templates. */
 const PLACEHOLDER =
