@@ -110,8 +110,14 @@ export async function prepareHelmetCli(
     );
   try {
     await build(["src/cli.ts", "--splitting", `--outdir=${dir}`, ...common, banner]);
-    await build(["src/scan/run-scan.ts", `--outfile=${join(dir, "scan.js")}`, ...common, banner]);
-    await build(["src/scan/scan-worker.ts", `--outfile=${join(dir, "scan-worker.js")}`, ...common, banner]);
+    await build([
+      "src/scan/run-scan.ts",
+      "src/scan/scan-worker.ts",
+      "--splitting",
+      `--outdir=${join(dir, "scan")}`,
+      ...common,
+      banner,
+    ]);
     return {
       path: join(dir, "cli.js"),
       source: "local-bridge/src/cli.ts bundled from the working tree by esbuild",

@@ -55,10 +55,10 @@ async function main(): Promise<number> {
       return 0;
     }
     case "scan": {
-      // Its own bundle (package.json), as the monitor's: the scan core and full zod stay out of the other modes'
-      // start-up, which a shared chunk would put them in.
+      // Its own bundle (package.json), as the monitor's: the scan core stays out of the other modes' start-up,
+      // which a chunk shared with them would put it in.
       const { runScan } = (await import(
-        new URL("./scan.js", import.meta.url).href
+        new URL("./scan/run-scan.js", import.meta.url).href
       )) as typeof import("./scan/run-scan.ts");
       return runScan(invocation.scan);
     }

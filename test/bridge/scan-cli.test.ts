@@ -223,6 +223,30 @@ describe("helmet scan PATH", () => {
     );
   });
 
+  it("scans a tree of thousands of files on every core and reports each secret once, in path order", async () => {
+    // Enough files for scan workers to start (from 1,000) and for many batches (200 files each).
+    const big = join(dir, "big-tree");
+    const planted: string[] = [];
+    for (let i = 0; i < 2_600; i++) {
+      const path = `pkg${i % 13}/src/m${i % 37}/file${i}.ts`;
+      const secret = i % 101 === 0;
+      if (secret) planted.push(path);
+      write(
+        big,
+        path,
+        `export const n${i} = ${i};\n${secret ? `const token = "${fakeGithubToken()}";\n` : ""}`,
+      );
+    }
+    // A link to a planted file inside the tree: read once, under the name the walk reaches first.
+    symlinkSync(join(big, planted[0] as string), join(big, "aaa-link.ts"));
+    const run = await scan([big, "--format", "json"]);
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout) as ScanReport;
+    expect(report.stats).toEqual({ files: 2_600, bytes: expect.any(Number), skipped: 0 });
+    const expected = ["aaa-link.ts", ...planted.slice(1)].sort();
+    expect(report.findings.map(fileOf)).toEqual(expected);
+  });
+
   it("scans one file, named by its base name", async () => {
     const run = await scan([join(repo, "src", "server", "config.ts"), "--format", "json"]);
     const report = JSON.parse(run.stdout) as ScanReport;

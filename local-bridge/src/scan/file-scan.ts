@@ -1,14 +1,12 @@
-// `helmet scan PATH`: the secret scan of a directory (walked by file-walk.ts) or of one file. A large tree is split
-// into batches shared by this thread and scan workers, one per further core; a file reached twice (a link) is read
-// once (the walk sees to that).
+// `helmet scan PATH`: the secret scan of a directory (walked by file-walk.ts) or of one file. A large tree is scanned
+// on every core (parallel-scan.ts); a file reached twice (a link) is read once (the walk sees to that).
 import { realpath, stat } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { basename } from "node:path";
-import { Worker } from "node:worker_threads";
 import ignore from "ignore";
 import type { Detected } from "../../../src/core/scan/finding.ts";
-import { type BatchResult, scanBatch } from "./file-batch.ts";
+import type { BatchResult } from "./file-batch.ts";
 import { type WalkedFile, walkFiles } from "./file-walk.ts";
+import { scanInParallel } from "./parallel-scan.ts";
 import { ScanError } from "./scan-error.ts";
 import type { SkipReason } from "./skip-rules.ts";
 
@@ -63,7 +61,6 @@ export async function scanFiles(
   }
   const files = info.isDirectory() ? walkFiles({ root: real, exclude, skip }) : single();
 
-  const list = [...files];
   const merge = (batch: BatchResult) => {
     result.detected.push(...batch.detected);
     result.files += batch.files;
@@ -71,80 +68,9 @@ export async function scanFiles(
     for (const [reason, count] of Object.entries(batch.skipped)) skipMany(reason as SkipReason, count);
     onProgress({ files: result.files, bytes: result.bytes });
   };
-  await scanInParallel(list, merge);
+  await scanInParallel(files, merge);
   result.detected.sort(byPlace);
   return result;
-}
-
-/** Files per batch: big enough that a message costs little, small enough to keep every thread busy to the end. */
-const BATCH_FILES = 200;
-/** Below this many files a worker's start-up (tens of milliseconds) costs more than it saves. */
-const PARALLEL_FROM_FILES = 1_000;
-const MAX_WORKERS = 7;
-
-/**
- * Scans `files` in batches: this thread takes one batch at a time, and each worker another, until none are left.
- * Workers are the bundle's scan-worker.js beside this one; a batch a worker could not scan is scanned here.
- */
-async function scanInParallel(
-  files: readonly WalkedFile[],
-  merge: (batch: BatchResult) => void,
-): Promise<void> {
-  const batches: WalkedFile[][] = [];
-  for (let i = 0; i < files.length; i += BATCH_FILES) batches.push(files.slice(i, i + BATCH_FILES));
-  const workerCount =
-    files.length < PARALLEL_FROM_FILES
-      ? 0
-      : Math.min(MAX_WORKERS, availableParallelism() - 1, batches.length - 1);
-  let next = 0;
-  const leftovers: WalkedFile[][] = [];
-  const workers = Array.from({ length: Math.max(0, workerCount) }, async () => {
-    let worker: Worker;
-    try {
-      worker = new Worker(new URL("./scan-worker.js", import.meta.url));
-    } catch {
-      return;
-    }
-    try {
-      while (next < batches.length) {
-        const batch = batches[next++] as WalkedFile[];
-        try {
-          merge(await ask(worker, batch));
-        } catch {
-          // A worker that cannot run (its script missing when running from source) leaves its batch to this thread.
-          leftovers.push(batch);
-          return;
-        }
-      }
-    } finally {
-      await worker.terminate();
-    }
-  });
-  // This thread works too, yielding between batches so worker answers and the progress line get their turn.
-  const own = (async () => {
-    while (next < batches.length) {
-      merge(scanBatch(batches[next++] as WalkedFile[]));
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-  })();
-  await Promise.all([own, ...workers]);
-  for (const batch of leftovers) merge(scanBatch(batch));
-}
-
-function ask(worker: Worker, batch: readonly WalkedFile[]): Promise<BatchResult> {
-  return new Promise((resolve, reject) => {
-    const done = (result: BatchResult) => {
-      worker.off("error", failed);
-      resolve(result);
-    };
-    const failed = (error: Error) => {
-      worker.off("message", done);
-      reject(error);
-    };
-    worker.once("message", done);
-    worker.once("error", failed);
-    worker.postMessage(batch);
-  });
 }
 
 /** Path, then line, then column: a stable order whatever order the reads finished in. */

@@ -1,9 +1,9 @@
 // The files a scan reads below a directory, in name order: .gitignore'd paths, paths the config excludes and the
 // shared selection rules' directories and files (core file-selection.ts) left out; symbolic links followed only when they stay inside the root.
 import { type Dirent, readdirSync, realpathSync, statSync } from "node:fs";
-import { join, sep } from "node:path";
+import { sep } from "node:path";
 import type { Ignore } from "ignore";
-import { skipByPath, skipsDirectory } from "../../../src/core/scan/file-selection.ts";
+import { skipByName, skipsDirectory } from "../../../src/core/scan/file-selection.ts";
 import { IgnoreChain } from "./gitignore.ts";
 import type { SkipReason } from "./skip-rules.ts";
 
@@ -26,9 +26,20 @@ function inside(root: string, real: string): boolean {
   return real === root || real.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
 }
 
+/** A directory being listed: its entries in name order and how far the walk has got through them. */
+interface Frame {
+  dir: string;
+  real: string;
+  /** Relative to the root, with forward slashes; "" for the root. */
+  rel: string;
+  rules: IgnoreChain;
+  entries: Dirent[];
+  next: number;
+}
+
 /**
- * Every file to read below `options.root`. Synchronous: the walk is the scan's own work, and nested async generators
- * cost a promise hop per level for every file they pass up.
+ * Every file to read below `options.root`, depth first in name order. Synchronous, and one generator with its own
+ * stack of directories: nested generators would pass every file up through one frame per level.
  */
 export function* walkFiles(options: WalkOptions): Generator<WalkedFile> {
   const { root, exclude, skip } = options;
@@ -38,8 +49,11 @@ export function* walkFiles(options: WalkOptions): Generator<WalkedFile> {
   const listed = new Set<string>();
   const excluded = (path: string, isDirectory: boolean) =>
     exclude?.ignores(isDirectory ? `${path}/` : path) === true;
+  // Paths are joined with the separator, not path.join(): every part is a plain name from readdir.
+  const under = (dir: string, name: string) => (dir.endsWith(sep) ? `${dir}${name}` : `${dir}${sep}${name}`);
 
-  function* walk(dir: string, real: string, rel: string, chain: IgnoreChain): Generator<WalkedFile> {
+  const stack: Frame[] = [];
+  const enter = (dir: string, real: string, rel: string, chain: IgnoreChain) => {
     let entries: Dirent[];
     try {
       entries = readdirSync(dir, { withFileTypes: true });
@@ -49,47 +63,55 @@ export function* walkFiles(options: WalkOptions): Generator<WalkedFile> {
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const gitignore = entries.find((entry) => entry.name === ".gitignore" && entry.isFile());
-    const rules = gitignore ? chain.below(rel, join(dir, ".gitignore")) : chain;
-    for (const entry of entries) {
-      const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
-      const absolute = join(dir, entry.name);
-      let isDirectory = entry.isDirectory();
-      let isFile = entry.isFile();
-      let target = join(real, entry.name);
-      if (entry.isSymbolicLink()) {
-        try {
-          target = realpathSync(absolute);
-          if (!inside(root, target)) {
-            skip("symlink", path);
-            continue;
-          }
-          const info = statSync(target);
-          isDirectory = info.isDirectory();
-          isFile = info.isFile();
-        } catch {
-          // A dangling link: nothing to read.
+    const rules = gitignore ? chain.below(rel, under(dir, ".gitignore")) : chain;
+    stack.push({ dir, real, rel, rules, entries, next: 0 });
+  };
+
+  enter(root, root, "", IgnoreChain.above(root));
+  for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
+    const entry = frame.entries[frame.next++];
+    if (entry === undefined) {
+      stack.pop();
+      continue;
+    }
+    const { dir, real, rel, rules } = frame;
+    const path = rel === "" ? entry.name : `${rel}/${entry.name}`;
+    const absolute = under(dir, entry.name);
+    let isDirectory = entry.isDirectory();
+    let isFile = entry.isFile();
+    let target = under(real, entry.name);
+    if (entry.isSymbolicLink()) {
+      try {
+        target = realpathSync(absolute);
+        if (!inside(root, target)) {
+          skip("symlink", path);
           continue;
         }
-      }
-      if (isDirectory) {
-        if (skipsDirectory(entry.name) || entered.has(target)) continue;
-        if (rules.ignores(path, true) || excluded(path, true)) continue;
-        entered.add(target);
-        yield* walk(absolute, target, path, rules);
-      } else if (isFile) {
-        // Sockets, FIFOs and devices are never opened: a FIFO would block the scan.
-        if (rules.ignores(path, false) || excluded(path, false)) continue;
-        const reason = skipByPath(path);
-        if (reason) {
-          skip(reason, path);
-          continue;
-        }
-        if (listed.has(target)) continue;
-        listed.add(target);
-        yield { absolute, path };
+        const info = statSync(target);
+        isDirectory = info.isDirectory();
+        isFile = info.isFile();
+      } catch {
+        // A dangling link: nothing to read.
+        continue;
       }
     }
+    if (isDirectory) {
+      if (skipsDirectory(entry.name) || entered.has(target)) continue;
+      if (rules.ignores(path, true) || excluded(path, true)) continue;
+      entered.add(target);
+      enter(absolute, target, path, rules);
+    } else if (isFile) {
+      // Sockets, FIFOs and devices are never opened: a FIFO would block the scan.
+      if (rules.ignores(path, false) || excluded(path, false)) continue;
+      // Vendored directories were never entered: the name is all that is left to judge.
+      const reason = skipByName(entry.name);
+      if (reason) {
+        skip(reason, path);
+        continue;
+      }
+      if (listed.has(target)) continue;
+      listed.add(target);
+      yield { absolute, path };
+    }
   }
-
-  yield* walk(root, root, "", IgnoreChain.above(root));
 }

@@ -17,7 +17,7 @@ import { summaryLine } from "../../../src/core/scan/formats/table.ts";
 import { isActive, type ScanReport } from "../../../src/core/scan/scan-report.ts";
 import { serverNameOf, VERSION } from "../options.ts";
 import { scanFiles } from "./file-scan.ts";
-import { type LiveTarget, liveTargetName, readLiveServer } from "./live-server.ts";
+import type { LiveTarget } from "./live-server.ts";
 import { byteSize, count, Progress } from "./progress.ts";
 import { loadScanConfig, type ScanConfig } from "./scan-config.ts";
 import { ScanError } from "./scan-error.ts";
@@ -103,6 +103,8 @@ async function scanTarget(flags: ScanFlags, config: ScanConfig, io: ScanIo): Pro
     }
     case "url":
     case "stdio": {
+      // The MCP SDK client is loaded for a live scan only (its own chunk): a file scan starts without it.
+      const { liveTargetName, readLiveServer } = await import("./live-server.ts");
       const live: LiveTarget = target;
       const state = { text: "connecting" };
       const progress = new Progress(io.stderr, () => `scanning ${liveTargetName(live)}: ${state.text}`);

@@ -56,15 +56,24 @@ export const MAX_SCANNED_FILE_BYTES = 2 * 1024 * 1024;
 
 export type FileSkipReason = "vendored" | "lockfile" | "binary" | "minified" | "too_large";
 
-/** Why a file at `path` ('/'-separated, relative) is not scanned, or null when it is, judged by its path alone. */
+/** Why a file at `path` (forward slashes) is not read, from its path alone; null when it is read. */
 export function skipByPath(path: string): FileSkipReason | null {
   const parts = path.split("/");
   if (parts.slice(0, -1).some((part) => VENDORED_DIRECTORIES.has(part))) return "vendored";
-  const name = (parts.at(-1) ?? "").toLowerCase();
+  return skipByName(parts.at(-1) ?? "");
+}
+
+/**
+ * Why a file named `name` is not read, from its name alone (lockfile, minified, binary extension); null when it
+ * is read. For a walk that has already left out the directories skipsDirectory() names.
+ */
+export function skipByName(fileName: string): FileSkipReason | null {
+  const name = fileName.toLowerCase();
   if (LOCKFILES.has(name)) return "lockfile";
-  if (/\.min\.(?:js|css|mjs)$/.test(name) || /\.(?:js|css)\.map$/.test(name)) return "minified";
-  const extension = name.includes(".") ? name.slice(name.lastIndexOf(".") + 1) : "";
-  if (BINARY_EXTENSIONS.has(extension)) return "binary";
+  const dot = name.lastIndexOf(".");
+  if (dot === -1) return null;
+  if (/\.min\.(?:js|css|mjs)$|\.(?:js|css)\.map$/.test(name)) return "minified";
+  if (BINARY_EXTENSIONS.has(name.slice(dot + 1))) return "binary";
   return null;
 }
 

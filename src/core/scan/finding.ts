@@ -1,6 +1,5 @@
 // What a scan reports: findings (rule, severity, classification, location, masked evidence, remediation, status),
 // their stable fingerprints, and a scan's summary. Web-standard APIs only: the Worker and the CLI share it.
-import { z } from "zod";
 import { sha256Hex } from "../bytes.ts";
 
 export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
@@ -57,54 +56,56 @@ export const DEFINITION_KINDS = ["tool", "prompt", "resource", "instructions"] a
 export type DefinitionKind = (typeof DEFINITION_KINDS)[number];
 
 /** Where a finding is: a line of a file, or a field of a server's tool, prompt, resource or instructions. */
-export const FindingLocation = z.discriminatedUnion("type", [
-  z.object({
-    type: z.literal("file"),
-    path: z.string(),
-    line: z.number().int().min(1),
-    /** 1-based, in UTF-16 code units (JavaScript string indexes; SARIF's default). */
-    column: z.number().int().min(1),
-  }),
-  z.object({
-    type: z.literal("definition"),
-    server: z.string(),
-    kind: z.enum(DEFINITION_KINDS),
-    /** The tool, prompt or resource name; absent for server instructions. */
-    name: z.string().optional(),
-    /** Dotted path of the field within the definition, such as description or inputSchema.properties.path. */
-    field: z.string(),
-  }),
-]);
-export type FindingLocation = z.infer<typeof FindingLocation>;
+export type FindingLocation =
+  | {
+      type: "file";
+      path: string;
+      /** 1-based. */
+      line: number;
+      /** 1-based, in UTF-16 code units (JavaScript string indexes; SARIF's default). */
+      column: number;
+    }
+  | {
+      type: "definition";
+      server: string;
+      kind: DefinitionKind;
+      /** The tool, prompt or resource name; absent for server instructions. */
+      name?: string;
+      /** Dotted path of the field within the definition, such as description or inputSchema.properties.path. */
+      field: string;
+    };
 
-export const Remediation = z.object({
-  steps: z.array(z.string()).min(1),
-  bestPractice: z.string(),
-  example: z.string().optional(),
-  references: z.array(z.string()).optional(),
-});
-export type Remediation = z.infer<typeof Remediation>;
+export interface Remediation {
+  /** At least one. */
+  steps: string[];
+  bestPractice: string;
+  example?: string;
+  references?: string[];
+}
 
-export const Finding = z.object({
+/**
+ * One finding. Analyzers build these from the rule catalogue, so nothing here is parsed from outside: the API
+ * validates what it accepts with its own schemas (src/scanning/scan-schemas.ts).
+ */
+export interface Finding {
   /** Same issue, same fingerprint across rescans: rule, place and evidence, never line numbers or scan ids. */
-  fingerprint: z.string(),
-  ruleId: z.string(),
-  severity: z.enum(SEVERITIES),
-  title: z.string(),
+  fingerprint: string;
+  ruleId: string;
+  severity: Severity;
+  title: string;
   /** What was found here and why it matters. */
-  description: z.string(),
-  detection: z.enum(DETECTION_METHODS),
-  owasp: z.array(z.enum(Object.keys(OWASP_CATEGORIES) as [OwaspId, ...OwaspId[]])),
-  cwe: z.array(z.string()),
-  location: FindingLocation,
+  description: string;
+  detection: DetectionMethod;
+  owasp: OwaspId[];
+  cwe: string[];
+  location: FindingLocation;
   /** The evidence, with any secret in it masked. */
-  match: z.string(),
-  remediation: Remediation,
-  status: z.enum(FINDING_STATUSES),
+  match: string;
+  remediation: Remediation;
+  status: FindingStatus;
   /** What suppressed a suppressed finding: a helmet-ignore comment where it is, or the scan's configuration. */
-  suppressedBy: z.enum(["comment", "config"]).optional(),
-});
-export type Finding = z.infer<typeof Finding>;
+  suppressedBy?: "comment" | "config";
+}
 
 /** A finding as an analyzer reports it, before the scan gives it a fingerprint and a status. */
 export type Detected = Omit<Finding, "fingerprint" | "status"> & {
