@@ -241,16 +241,17 @@ function treeSection(r: Results): string[] {
     const core = (r.repo.bytes / MB / scan.mbPerSecond) * 1000;
     out.push(
       `Where Helmet's ${seconds(helmet.medianMs)} s go: start-up ~${seconds(r.startup.helmetMs)} s; the core ` +
-        `~${seconds(core)} s (the tree's bytes at its in-memory rate).`,
+        `~${seconds(core)} s of one thread's time (the tree's bytes at its in-memory rate), which the CLI shares ` +
+        "among its scan workers.",
     );
     if (child)
       out.push(
-        `local-bridge's scanFiles (walk, reads, decoding, core) in a process of its own: ${seconds(child.coldMs)} s ` +
-          `on its first run (code not yet optimised), ${seconds(child.warmMs)} s on its second; so walk, reads and ` +
-          `decoding ~${seconds(child.warmMs - core)} s warm. In the same process: the walk alone ` +
-          `${seconds(child.walkMs)} s; readFileSync of the same files ${seconds(child.readFloorMs)} s; readFileSync ` +
-          `and scanTextForSecrets file after file ${seconds(child.syncScanMs)} s (the same findings). The CLI's ` +
-          `rest (fingerprints, report, exit) ~${seconds(helmet.medianMs - r.startup.helmetMs - child.coldMs)} s.`,
+        `local-bridge's scanFiles (walk, reads, decoding, core) in a process of its own, on one thread (run from ` +
+          `source there is no bundled scan worker): ${seconds(child.coldMs)} s on its first run (code not yet ` +
+          `optimised), ${seconds(child.warmMs)} s on its second; so walk, reads and decoding ` +
+          `~${seconds(child.warmMs - core)} s warm. In the same process: the walk alone ${seconds(child.walkMs)} s; ` +
+          `readFileSync of the same files ${seconds(child.readFloorMs)} s; readFileSync and scanTextForSecrets file ` +
+          `after file ${seconds(child.syncScanMs)} s (the same findings).`,
       );
   }
   out.push("");

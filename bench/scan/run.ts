@@ -181,7 +181,7 @@ async function measure(base: string): Promise<Results> {
   writeFileSync(listFile, `${repo.scanned.map((f) => f.path).join("\n")}\n`);
   const details: ScanFilesDetail[] = [];
   tools.push({
-    tool: "helmet scanFiles, warm (diagnostic)",
+    tool: "helmet scanFiles, one thread, warm (diagnostic)",
     run: async () => {
       const result = await runScanFilesChild(root, repo.harnessFiles, listFile);
       details.push(result.detail);

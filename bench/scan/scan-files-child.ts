@@ -22,7 +22,7 @@ const t1 = performance.now();
 const warm = await scanFiles(root, excludes);
 const t2 = performance.now();
 let walked = 0;
-for await (const _ of walkFiles({
+for (const _ of walkFiles({
   root: realpathSync(root),
   exclude: ignore().add(excludes),
   skip: () => {},
