@@ -1,5 +1,6 @@
 // Secrets in a file's text: where they are (line and column), what the report shows (masked), which rule, and the
 // comments and placeholders that keep a line quiet. Test values are fake.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fingerprinted } from "../../src/core/scan/finding.ts";
 import { maskSecret, scanTextForSecrets } from "../../src/core/scan/secret-scan.ts";
@@ -54,6 +55,48 @@ describe("scanTextForSecrets", () => {
       ["secret-internal-url", "low", 'const api = "http://10.2.3.4:8080/v1";'],
       ["secret-internal-url", "low", 'const wiki = "https://wiki.corp/x";'],
     ]);
+  });
+
+  it("finds internal addresses exactly where one plain pattern over the whole text does", () => {
+    // The specification: scheme as a word, `://`, the whole host (no backtracking into it) internal, port, path.
+    const spec =
+      /(?<=\b(https?|wss?|grpc)):\/\/(?=([a-z0-9.-]{1,253}))\2(?<=\/\/(?:10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|(?:[a-z0-9-]{1,63}\.){1,7}(?:internal|corp|intranet|lan|private|localdomain)))(?::\d{1,5})?(?:\/[^\s"'`<>)]{0,200})?/dgi;
+    const label = fc.constantFrom(
+      ...[
+        "a",
+        "b-c",
+        "vault",
+        "Internal",
+        "internal",
+        "corp",
+        "lan",
+        "private",
+        "localdomain",
+        "example",
+        "com",
+      ],
+      ...["10", "172", "192", "168", "16", "31", "0", "255", "1000"],
+    );
+    const url = fc.record({
+      before: fc.constantFrom("", " ", "x", '"', "(", "\n", "é"),
+      scheme: fc.constantFrom("http", "https", "HTTPS", "ws", "wss", "grpc", "ftp", "xhttp", ""),
+      host: fc.array(label, { minLength: 0, maxLength: 5 }).map((labels) => labels.join(".")),
+      after: fc.constantFrom("", ":8080", "/v1/x y", ":99999/p", "?q=1", "_x", ".", "-", "://", "/a)b"),
+    });
+    fc.assert(
+      fc.property(fc.array(url, { maxLength: 6 }), (urls) => {
+        const text = urls.map((u) => `${u.before}${u.scheme}://${u.host}${u.after}`).join("");
+        const expected = [...text.matchAll(spec)].map((match) => {
+          const start = match.indices?.[1]?.[0] ?? match.index;
+          return text.slice(start, match.index + match[0].length);
+        });
+        const found = scanTextForSecrets("urls.txt", text)
+          .filter((finding) => finding.ruleId === "secret-internal-url")
+          .map((finding) => finding.identity);
+        expect(found).toEqual(expected.map((url) => url.toLowerCase()));
+      }),
+      { numRuns: 3_000 },
+    );
   });
 
   it("takes an address as internal only when its whole host is", () => {

@@ -11,13 +11,59 @@ const DATABASE_SCHEME =
   /^(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver|oracle|cockroachdb|clickhouse|neo4j(?:\+s)?|couchdb|memcached)$/i;
 
 /**
- * URLs whose whole host is on a private network or has an internal-only name; localhost is left out (it is every
- * project's dev server). The pattern starts at `://` and looks back for the scheme: V8 finds a literal start far
- * faster than it tries each word. The host is taken whole (a lookahead, then a backreference: no backtracking into
- * it), and a lookbehind then says whether it is internal, so `a.internal.example.com` is not.
+ * Private networks (10/8, 192.168/16, 172.16/12) and internal-only names; localhost is left out (every project's
+ * dev server). The whole host must match: `vault.internal.example.com` is a public name.
  */
-const INTERNAL_URL =
-  /(?<=\b(https?|wss?|grpc)):\/\/(?=([a-z0-9.-]{1,253}))\2(?<=\/\/(?:10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|(?:[a-z0-9-]{1,63}\.){1,7}(?:internal|corp|intranet|lan|private|localdomain)))(?::\d{1,5})?(?:\/[^\s"'`<>)]{0,200})?/dgi;
+const INTERNAL_HOST =
+  /^(?:10(?:\.\d{1,3}){3}|192\.168(?:\.\d{1,3}){2}|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2}|(?:[a-z0-9-]{1,63}\.){1,7}(?:internal|corp|intranet|lan|private|localdomain))$/i;
+const INTERNAL_NAMES = new Set(["internal", "corp", "intranet", "lan", "private", "localdomain"]);
+/** At a `://`: the scheme before it, as a word of its own. */
+const URL_SCHEME = /(?<=\b(https?|wss?|grpc)):\/\//iy;
+/** After the host: the port and the path. */
+const URL_TAIL = /(?::\d{1,5})?(?:\/[^\s"'`<>)]{0,200})?/y;
+const MAX_HOST = 253;
+
+function isHostChar(code: number): boolean {
+  // a-z, A-Z, 0-9, dot and dash.
+  return (
+    (code >= 97 && code <= 122) ||
+    (code >= 65 && code <= 90) ||
+    (code >= 48 && code <= 57) ||
+    code === 46 ||
+    code === 45
+  );
+}
+
+/**
+ * The http(s), ws(s) and grpc URLs in `text` whose host is internal, as [start, end) offsets. Code is full of URLs,
+ * nearly all public: each `://` is found by a native search and its host judged by its first character or its last
+ * label before any regular expression runs.
+ */
+function internalUrls(text: string): Array<{ start: number; end: number }> {
+  const found: Array<{ start: number; end: number }> = [];
+  for (let at = text.indexOf("://"); at !== -1; at = text.indexOf("://", at + 3)) {
+    // A URL's path may hold another `://`: it is part of that URL.
+    if (at < (found.at(-1)?.end ?? 0)) continue;
+    const hostStart = at + 3;
+    let hostEnd = hostStart;
+    while (hostEnd < text.length && hostEnd - hostStart < MAX_HOST && isHostChar(text.charCodeAt(hostEnd)))
+      hostEnd++;
+    if (hostEnd === hostStart) continue;
+    const first = text.charCodeAt(hostStart);
+    const lastLabel = text
+      .slice(Math.max(hostStart, text.lastIndexOf(".", hostEnd - 1) + 1), hostEnd)
+      .toLowerCase();
+    if ((first < 48 || first > 57) && !INTERNAL_NAMES.has(lastLabel)) continue;
+    if (!INTERNAL_HOST.test(text.slice(hostStart, hostEnd))) continue;
+    URL_SCHEME.lastIndex = at;
+    const scheme = URL_SCHEME.exec(text)?.[1];
+    if (scheme === undefined) continue;
+    URL_TAIL.lastIndex = hostEnd;
+    const tail = URL_TAIL.exec(text)?.[0] ?? "";
+    found.push({ start: at - scheme.length, end: hostEnd + tail.length });
+  }
+  return found;
+}
 
 /** Values that stand in for a secret in docs and templates. */
 const PLACEHOLDER =
@@ -85,7 +131,7 @@ function secretIdentity(secret: string): string {
 /** The secrets in one file's text, as findings. `path` is the file's path as the report shows it. */
 export function scanTextForSecrets(path: string, text: string): Detected[] {
   const detections = detectSecrets(text);
-  const internal = [...text.matchAll(INTERNAL_URL)];
+  const internal = internalUrls(text);
   if (detections.length === 0 && internal.length === 0) return [];
   const starts = lineStarts(text);
   const lines = text.split("\n");
@@ -126,10 +172,7 @@ export function scanTextForSecrets(path: string, text: string): Detected[] {
     const ruleId = ruleFor(detection, secret);
     if (ruleId) report(ruleId, detection.start, detection.end, secretIdentity(secret), true);
   }
-  for (const match of internal) {
-    // The pattern starts at `://` (fast to find) and looks back for the scheme, which the finding includes.
-    const start = match.indices?.[1]?.[0] ?? match.index;
-    const end = match.index + match[0].length;
+  for (const { start, end } of internal) {
     report("secret-internal-url", start, end, text.slice(start, end).toLowerCase(), false);
   }
   return out;
