@@ -76,9 +76,9 @@ export const ApiFinding = z
     severity: z.enum(SEVERITIES),
     title: z.string(),
     description: z.string(),
-    detection: z
-      .string()
-      .openapi({ description: "rule, heuristic, entropy, schema_check, unicode_check, comparison." }),
+    detection: z.string().openapi({
+      description: "rule, heuristic, entropy, schema_check, unicode_check, comparison, dataflow.",
+    }),
     owasp: z.array(z.object({ id: z.string(), name: z.string() })),
     cwe: z.array(z.string()),
     location: z.record(z.string(), z.unknown()).openapi({

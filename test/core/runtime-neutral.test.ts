@@ -7,8 +7,11 @@ const sources = import.meta.glob("../../src/core/**/*.ts", {
   eager: true,
 }) as Record<string, string>;
 
-/** Module specifiers the core may import: its own files, zod and re2js (both pure JavaScript). */
-const ALLOWED = /^(?:\.{1,2}\/|zod$|re2js$)/;
+/**
+ * Module specifiers the core may import: its own files and pure-JavaScript packages: zod, re2js, the YAML and TOML
+ * parsers (lockfiles) and Lezer's parsers (source code).
+ */
+const ALLOWED = /^(?:\.{1,2}\/|zod$|re2js$|yaml$|smol-toml$|@lezer\/(?:common|lr|javascript|python)$)/;
 
 describe("src/core", () => {
   it("has modules to check", () => {

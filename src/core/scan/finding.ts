@@ -46,6 +46,7 @@ export const DETECTION_METHODS = [
   "schema_check",
   "unicode_check",
   "comparison",
+  "dataflow",
 ] as const;
 export type DetectionMethod = (typeof DETECTION_METHODS)[number];
 

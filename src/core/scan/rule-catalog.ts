@@ -1,6 +1,7 @@
 // Every rule a scan can report, described once: title, why it matters, how it is detected, its OWASP categories
 // and CWE, and how to fix it. Analyzers name a rule and say what they saw; reports, SARIF and docs read the rest here.
 import { SECRET_RULES } from "../detectors/secret-rules.ts";
+import { CODE_RULES } from "./code/code-rules.ts";
 import type { DetectionMethod, OwaspId, Remediation, Severity } from "./finding.ts";
 
 export interface RuleInfo {
@@ -328,7 +329,7 @@ function secretRules(): RuleInfo[] {
 }
 
 export const RULES: ReadonlyMap<string, RuleInfo> = new Map(
-  [...TOOL_RULES, ...secretRules()].map((rule) => [rule.id, rule]),
+  [...TOOL_RULES, ...secretRules(), ...CODE_RULES].map((rule) => [rule.id, rule]),
 );
 
 export function ruleInfo(id: string): RuleInfo {

@@ -109,6 +109,7 @@ const PRECISION: Record<DetectionMethod, string> = {
   comparison: "very-high",
   entropy: "medium",
   heuristic: "medium",
+  dataflow: "high",
 };
 
 /** "tool-explicit-instruction" → "ToolExplicitInstruction". */

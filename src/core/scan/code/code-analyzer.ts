@@ -1,0 +1,208 @@
+// Tool vulnerabilities in a server's source: JavaScript/TypeScript and Python are parsed (Lezer), lowered to one
+// model, and each tool handler's input is traced to the sinks it reaches (taint.ts). A finding names the tool, the
+// parameter, the sink and the lines between; a guarded flow is reported low, for review, and a sink no input
+// reaches is not reported. Privilege escalation and unbounded parameters are reported from the code as written.
+import { redactText } from "../../detectors/detect.ts";
+import type { Detected } from "../finding.ts";
+import { ruleInfo } from "../rule-catalog.ts";
+import { dottedName, type Expr, type ModuleIR } from "./code-ir.ts";
+import { CODE_RULE_IDS } from "./code-rules.ts";
+import { FunctionTable } from "./function-table.ts";
+import { lowerJavaScript } from "./lower-js.ts";
+import { lowerPython } from "./lower-python.ts";
+import { privilegeHits } from "./privilege-check.ts";
+import type { Family } from "./sinks.ts";
+import { type Hit, type Label, type Taint, TaintAnalysis } from "./taint.ts";
+import { type ToolEntry, toolEntries, unboundedParameters } from "./tool-entries.ts";
+
+/** Source files larger than this are not parsed (generated bundles, vendored code). */
+export const MAX_SOURCE_BYTES = 512 * 1024;
+
+const JS_FILE = /\.(?:[cm]?[jt]sx?)$/i;
+const PY_FILE = /\.pyi?$/i;
+
+/** Whether the code analyzer reads a file of this name. */
+export function isSourceFile(path: string): boolean {
+  return (JS_FILE.test(path) && !/\.d\.[cm]?ts$/i.test(path)) || PY_FILE.test(path);
+}
+
+export function lowerSource(path: string, text: string): ModuleIR | null {
+  if (PY_FILE.test(path)) return lowerPython(path, text);
+  if (JS_FILE.test(path)) return lowerJavaScript(path, text);
+  return null;
+}
+
+const SEVERITY: Record<Family, "critical" | "high"> = {
+  "command-injection": "critical",
+  "code-injection": "critical",
+  "path-traversal": "high",
+  ssrf: "high",
+  "privilege-escalation": "high",
+  "input-validation": "high",
+};
+
+/** The findings in one source file. `path` is as the report shows it. */
+export function analyzeSourceFile(path: string, text: string): Detected[] {
+  if (text.length > MAX_SOURCE_BYTES) return [];
+  const module = lowerSource(path, text);
+  if (!module) return [];
+  const imports = new Map(module.imports.map((binding) => [binding.local, binding.qualified]));
+  const analysis = new TaintAnalysis({ module, functions: new FunctionTable(module), imports });
+  const base = analysis.moduleState();
+  const entries = toolEntries(module);
+  const hits: Array<{ hit: Hit; entry: ToolEntry }> = [];
+  entries.forEach((entry, source) => {
+    const { hits: found } = analysis.run(
+      entry.handler,
+      bindingsOf(entry, source),
+      withRequestInput(base, entry, source),
+    );
+    for (const hit of found) {
+      // A parameter typed as a number, a boolean or a fixed set of values carries no text to inject.
+      if (hit.label.source === source && !entry.typed.has(hit.label.parameter ?? ""))
+        hits.push({ hit, entry });
+    }
+  });
+
+  const out: Detected[] = [];
+  const seen = new Set<string>();
+  for (const { hit, entry } of hits) {
+    // Consumers of input are evidence for an unbounded parameter, not findings of their own.
+    if (hit.family === "input-validation") continue;
+    const parameter = hit.label.parameter ?? "arguments";
+    const key = `${hit.family}\u0000${hit.line}\u0000${entry.tool}\u0000${parameter}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(flowFinding(module, hit, entry, parameter));
+  }
+
+  // Unbounded string parameters that reach an operation.
+  const reached = new Map<string, Hit>();
+  for (const { hit, entry } of hits) reached.set(`${entry.tool}\u0000${hit.label.parameter}`, hit);
+  for (const parameter of unboundedParameters(module, entries)) {
+    const hit =
+      reached.get(`${parameter.tool}\u0000${parameter.parameter}`) ??
+      [...reached.entries()].find(([key]) => key.endsWith(`\u0000${parameter.parameter}`))?.[1];
+    if (!hit) continue;
+    const rule = ruleInfo(CODE_RULE_IDS["input-validation"]);
+    out.push(
+      finding(module, rule.id, parameter.line, {
+        severity: "medium",
+        description: `Tool ${toolName(parameter.tool)} declares \`${parameter.parameter}\` as a string with no maximum length, pattern or set of values, and it reaches ${hit.sink.label} (\`${hit.callee}\`, line ${hit.line}). ${rule.summary}`,
+        identity: `${parameter.tool}:${parameter.parameter}`,
+      }),
+    );
+  }
+
+  const qualify = (callee: Expr) => {
+    const name = dottedName(callee) ?? "";
+    const [root = "", ...rest] = name.split(".");
+    const qualified = imports.get(root);
+    return qualified ? [qualified, ...rest].join(".") : name;
+  };
+  for (const hit of privilegeHits(module, qualify)) {
+    const rule = ruleInfo(CODE_RULE_IDS["privilege-escalation"]);
+    out.push(
+      finding(module, rule.id, hit.line, {
+        severity: hit.severity,
+        description: `The server ${hit.what}. ${rule.summary}`,
+        identity: `${hit.what}:${normalisedLine(module, hit.line)}`,
+      }),
+    );
+  }
+  return out.sort((a, b) => lineOf(a) - lineOf(b));
+}
+
+function bindingsOf(entry: ToolEntry, source: number): Taint[] {
+  const label = (parameter: string | null, line: number): Label => ({
+    source,
+    parameter,
+    steps: [{ line, what: parameter ?? "arguments" }],
+    cleared: new Set(),
+  });
+  const params = entry.handler.params;
+  switch (entry.input.kind) {
+    case "object":
+      return params.length > 0 ? [[label(null, params[0]?.line ?? entry.line)]] : [];
+    case "params": {
+      const skip = entry.input.skip;
+      return params.map((param) =>
+        param.name && !skip.has(param.name) ? [label(param.name, param.line)] : [],
+      );
+    }
+    case "arguments": {
+      const index = entry.input.index;
+      return params.map((param, i) => (i === index ? [label(null, param.line)] : []));
+    }
+    case "request":
+      return [];
+  }
+}
+
+/** For a `setRequestHandler(CallToolRequestSchema, (request) => …)` handler: `request.params.arguments` is the input. */
+function withRequestInput(base: ReturnType<TaintAnalysis["moduleState"]>, entry: ToolEntry, source: number) {
+  if (entry.input.kind !== "request") return base;
+  const request = entry.handler.params[0]?.name;
+  if (!request) return base;
+  const vars = new Map(base.vars);
+  vars.set(`${request}.params.arguments`, [
+    { source, parameter: null, steps: [{ line: entry.handler.line, what: "arguments" }], cleared: new Set() },
+  ]);
+  return { ...base, vars };
+}
+
+function toolName(tool: string | null): string {
+  return tool === null ? "(the tool call handler)" : `\`${tool}\``;
+}
+
+function flowFinding(module: ModuleIR, hit: Hit, entry: ToolEntry, parameter: string): Detected {
+  const rule = ruleInfo(CODE_RULE_IDS[hit.family]);
+  const path = hit.label.steps
+    .slice(1)
+    .map((step) => `\`${step.what}\` (line ${step.line})`)
+    .join(" → ");
+  const start = hit.label.steps[0];
+  const flow = `Tool ${toolName(entry.tool)} passes its parameter \`${parameter}\`${start ? ` (line ${start.line})` : ""}${path ? ` through ${path}` : ""} to ${hit.sink.label} \`${hit.callee}\` (line ${hit.line})`;
+  const guarded = hit.guarded
+    ? ". A check on the value comes first (an allow-list, a containment check or a pattern); reported low so someone confirms it holds"
+    : "";
+  return finding(module, rule.id, hit.line, {
+    severity: hit.guarded ? "low" : SEVERITY[hit.family],
+    description: `${flow}${guarded}. ${rule.summary}`,
+    identity: `${entry.tool}:${parameter}:${hit.callee}:${normalisedLine(module, hit.line)}`,
+  });
+}
+
+function finding(
+  module: ModuleIR,
+  ruleId: string,
+  line: number,
+  detail: { severity: Detected["severity"]; description: string; identity: string },
+): Detected {
+  const rule = ruleInfo(ruleId);
+  const text = module.lines[line - 1] ?? "";
+  const column = text.length - text.trimStart().length + 1;
+  // A source line may hold a credential: the evidence is redacted like anything else the scan shows.
+  const match = redactText(text.trim()).text;
+  return {
+    ruleId,
+    severity: detail.severity,
+    title: rule.title,
+    description: detail.description,
+    detection: rule.detection,
+    owasp: [...rule.owasp],
+    cwe: [...rule.cwe],
+    location: { type: "file", path: module.path, line, column },
+    match: match.length > 200 ? `${match.slice(0, 200)}…` : match,
+    remediation: rule.remediation,
+    identity: detail.identity,
+  };
+}
+
+function normalisedLine(module: ModuleIR, line: number): string {
+  return (module.lines[line - 1] ?? "").replace(/\s+/g, " ").trim();
+}
+
+function lineOf(detected: Detected): number {
+  return detected.location.type === "file" ? detected.location.line : 0;
+}

@@ -1,0 +1,182 @@
+// The code analyzer (src/core/scan/code): tool input traced to sinks in TypeScript and Python, guards and typed
+// parameters, privilege escalation, unbounded parameters, the findings' shape, and the labelled twins corpus.
+import { describe, expect, it } from "vitest";
+import { analyzeSourceFile, isSourceFile } from "../../src/core/scan/code/code-analyzer.ts";
+import type { Detected } from "../../src/core/scan/finding.ts";
+import { type CodeCase, overall, scoreCodeCases } from "./code-vuln-score.ts";
+
+const fixtures = import.meta.glob("../fixtures/code-vulns/**/*", {
+  query: "?raw",
+  import: "default",
+  eager: true,
+}) as Record<string, string>;
+const read = (file: string) => {
+  const text = fixtures[`../fixtures/code-vulns/${file}`];
+  if (text === undefined) throw new Error(`no fixture ${file}`);
+  return text;
+};
+
+const rulesOf = (found: Detected[], rule?: string) =>
+  found.filter((f) => rule === undefined || f.ruleId === rule).map((f) => `${f.ruleId}:${f.severity}`);
+const lineOf = (f: Detected) => (f.location.type === "file" ? f.location.line : 0);
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source under test, which interpolates ref
+const REF = "${ref}";
+
+const TS_SERVER = (handlerBody: string, shape = "{ ref: z.string() }") =>
+  [
+    'import { execSync } from "node:child_process";',
+    'import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";',
+    'import { z } from "zod";',
+    'const server = new McpServer({ name: "git", version: "1.0.0" });',
+    `server.tool("git_log", "Shows the log", ${shape}, async ({ ref }) => {`,
+    handlerBody,
+    '  return { content: [{ type: "text", text: "ok" }] };',
+    "});",
+  ].join("\n");
+
+describe("analyzeSourceFile", () => {
+  it("traces a tool parameter to a shell command and says through which lines", () => {
+    const found = analyzeSourceFile(
+      "src/git.ts",
+      TS_SERVER(`  const cmd = \`git log ${REF}\`;\n  execSync(cmd);`),
+    );
+    const [finding] = found.filter((f) => f.ruleId === "code-command-injection");
+    expect(finding?.severity).toBe("critical");
+    expect(finding?.location).toEqual({ type: "file", path: "src/git.ts", line: 7, column: 3 });
+    expect(finding?.match).toBe("execSync(cmd);");
+    expect(finding?.description).toContain("Tool `git_log` passes its parameter `ref` (line 5)");
+    expect(finding?.description).toContain("`cmd` (line 6)");
+    expect(finding?.cwe).toEqual(["CWE-78"]);
+    expect(finding?.detection).toBe("dataflow");
+  });
+
+  it("keeps a finding's identity when lines move", () => {
+    const before = analyzeSourceFile("a.ts", TS_SERVER(`  execSync(\`git log ${REF}\`);`));
+    const after = analyzeSourceFile(
+      "a.ts",
+      `// a new first line\n\n${TS_SERVER(`  execSync(\`git log ${REF}\`);`)}`,
+    );
+    expect(after.map((f) => f.identity)).toEqual(before.map((f) => f.identity));
+    expect(after.map(lineOf)).toEqual(before.map((f) => lineOf(f) + 2));
+  });
+
+  it("reports a flow behind an allow-list low, and nothing for a constant or a number", () => {
+    const guarded = analyzeSourceFile(
+      "a.ts",
+      TS_SERVER(
+        `  if (!["main", "dev"].includes(ref)) throw new Error("unknown branch");\n  execSync(\`git log ${REF}\`);`,
+      ),
+    );
+    expect(rulesOf(guarded, "code-command-injection")).toEqual(["code-command-injection:low"]);
+    expect(analyzeSourceFile("a.ts", TS_SERVER('  execSync("git log main");'))).toEqual([]);
+    const numeric = analyzeSourceFile(
+      "a.ts",
+      TS_SERVER(`  execSync(\`git log -n ${REF}\`);`, "{ ref: z.number().int() }"),
+    );
+    expect(numeric).toEqual([]);
+  });
+
+  it("follows input into a helper function and a Python class method", () => {
+    const python = [
+      "import subprocess",
+      "from mcp.server.fastmcp import FastMCP",
+      'mcp = FastMCP("archive")',
+      "class Archiver:",
+      "    def pack(self, name: str) -> str:",
+      '        return self._run("tar czf out.tgz %s" % name)',
+      "    def _run(self, command: str) -> str:",
+      "        return subprocess.check_output(command, shell=True, text=True)",
+      "@mcp.tool()",
+      "def pack(name: str) -> str:",
+      "    return Archiver().pack(name)",
+    ].join("\n");
+    const [finding] = analyzeSourceFile("server.py", python).filter(
+      (f) => f.ruleId === "code-command-injection",
+    );
+    expect(lineOf(finding as Detected)).toBe(8);
+    expect(finding?.description).toContain("Tool `pack` passes its parameter `name` (line 10)");
+  });
+
+  it("tells a resolved containment check from a prefix check on an unresolved path", () => {
+    const server = (check: string) =>
+      [
+        "import os",
+        "from mcp.server.fastmcp import FastMCP",
+        'mcp = FastMCP("docs")',
+        'ROOT = "/srv/docs"',
+        "@mcp.tool()",
+        "def read_doc(name: str) -> str:",
+        `    target = ${check}`,
+        "    if not target.startswith(ROOT + os.sep):",
+        '        raise ValueError("outside the docs")',
+        "    with open(target) as handle:",
+        "        return handle.read()",
+      ].join("\n");
+    const rule = "code-path-traversal";
+    const resolved = analyzeSourceFile("s.py", server("os.path.realpath(os.path.join(ROOT, name))"));
+    expect(rulesOf(resolved, rule)).toEqual(["code-path-traversal:low"]);
+    const unresolved = analyzeSourceFile("s.py", server("os.path.join(ROOT, name)"));
+    expect(rulesOf(unresolved, rule)).toEqual(["code-path-traversal:high"]);
+  });
+
+  it("reports privilege escalation and unbounded parameters that reach an operation", () => {
+    const python = [
+      "import os, subprocess",
+      "from mcp.server.fastmcp import FastMCP",
+      'mcp = FastMCP("ops")',
+      "@mcp.tool()",
+      "def restart(service: str) -> str:",
+      '    subprocess.run(["sudo", "systemctl", "restart", service], check=True)',
+      "    os.chmod('/var/run/ops.sock', 0o777)",
+      '    return "ok"',
+    ].join("\n");
+    expect(rulesOf(analyzeSourceFile("ops.py", python)).sort()).toEqual([
+      "code-input-validation:medium",
+      "code-privilege-escalation:high",
+      "code-privilege-escalation:medium",
+    ]);
+  });
+
+  it("masks a credential on the evidence line and survives files that do not parse", () => {
+    const found = analyzeSourceFile(
+      "a.ts",
+      TS_SERVER(
+        `  execSync(\`curl -H "Authorization: Bearer ghp_0123456789abcdefghijABCDEFGHIJ012345" ${REF}\`);`,
+      ),
+    );
+    const sink = found.find((f) => f.ruleId === "code-command-injection");
+    expect(sink?.match).not.toContain("ghp_0123456789");
+    expect(sink?.match).toContain("[REDACTED:");
+    expect(() => analyzeSourceFile("broken.py", "def (:\n  ))) [[[")).not.toThrow();
+    expect(() => analyzeSourceFile("broken.ts", "server.tool(('x', ({a}) => { execSync(a ")).not.toThrow();
+  });
+
+  it("reads JavaScript, TypeScript and Python sources and nothing else", () => {
+    expect(["a.ts", "b.mjs", "c.cjs", "d.jsx", "e.py", "f.tsx"].every(isSourceFile)).toBe(true);
+    expect(["a.d.ts", "b.json", "c.md", "d.pyc"].some(isSourceFile)).toBe(false);
+  });
+});
+
+describe("the vulnerable/safe twins corpus (test/fixtures/code-vulns)", () => {
+  const cases = JSON.parse(read("cases.json")) as CodeCase[];
+  const scores = scoreCodeCases(cases, read);
+
+  it("holds every family in both languages", () => {
+    expect(new Set(cases.map((c) => c.family)).size).toBe(6);
+    expect(cases.length).toBeGreaterThanOrEqual(72);
+  });
+
+  it("meets issue 7's goals: precision and recall of at least 80 % overall", () => {
+    const total = overall(scores);
+    expect(total.precision).toBeGreaterThanOrEqual(0.8);
+    expect(total.recall).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it("tells apart at least nine pairs in ten in every family (the goal is all of them)", () => {
+    const total = overall(scores);
+    expect(total.toldApart / total.pairs).toBeGreaterThanOrEqual(0.9);
+    for (const score of scores)
+      expect(score.falsePositives, `${score.family}: ${score.flagged.join(", ")}`).toBe(0);
+  });
+});
