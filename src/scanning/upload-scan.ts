@@ -1,6 +1,8 @@
 // A scan of an uploaded package (tar, tar.gz or zip): unpacked in memory under the archive limits (no path escapes,
-// no links, bounded expansion), its SHA-256 recorded, and every source file scanned for secrets.
+// no links, bounded expansion), its SHA-256 recorded, every file scanned for secrets and every JavaScript,
+// TypeScript or Python source for tool vulnerabilities.
 import { DEFAULT_UNPACK_LIMITS, UnpackError, unpackArchive } from "../core/archive/unpack.ts";
+import { analyzeSourceFile, isSourceFile } from "../core/scan/code/code-analyzer.ts";
 import { looksBinary, MAX_SCANNED_FILE_BYTES, skipByPath } from "../core/scan/file-selection.ts";
 import { fingerprinted, summarize } from "../core/scan/finding.ts";
 import { scanTextForSecrets } from "../core/scan/secret-scan.ts";
@@ -45,7 +47,9 @@ export async function scanUpload(
     }
     files++;
     bytes += file.bytes.byteLength;
-    detected.push(...scanTextForSecrets(file.path, decoder.decode(file.bytes)));
+    const text = decoder.decode(file.bytes);
+    detected.push(...scanTextForSecrets(file.path, text));
+    if (isSourceFile(file.path)) detected.push(...analyzeSourceFile(file.path, text));
   }
   const findings = await fingerprinted(detected);
   const row = startedScan({

@@ -247,6 +247,41 @@ describe("helmet scan PATH", () => {
     expect(report.findings.map(fileOf)).toEqual(expected);
   });
 
+  it("reports a tool that runs its input in a shell, with the flow, in the report and in SARIF", async () => {
+    const project = join(dir, "mcp-server");
+    write(
+      project,
+      "src/index.ts",
+      [
+        'import { exec } from "node:child_process";',
+        'import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";',
+        'import { z } from "zod";',
+        'const server = new McpServer({ name: "ping", version: "1.0.0" });',
+        'server.tool("ping", { host: z.string() }, async ({ host }) => {',
+        "  const command = ['ping', '-c', '1', host].join(' ');",
+        "  exec(command);",
+        '  return { content: [{ type: "text", text: "sent" }] };',
+        "});",
+        "",
+      ].join("\n"),
+    );
+    const run = await scan([project, "--format", "json", "--fail-on", "critical"]);
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout) as ScanReport;
+    const finding = report.findings.find((f) => f.ruleId === "code-command-injection");
+    expect(finding).toMatchObject({
+      severity: "critical",
+      location: { type: "file", path: "src/index.ts", line: 7, column: 3 },
+      match: "exec(command);",
+    });
+    expect(finding?.description).toContain(
+      "Tool `ping` passes its parameter `host` (line 5) through `command` (line 6)",
+    );
+    const sarif = JSON.parse((await scan([project, "--format", "sarif"])).stdout) as SarifLog;
+    const rules = sarif.runs[0].tool.driver.rules.map((rule) => rule.id);
+    expect(rules).toContain("code-command-injection");
+  });
+
   it("scans one file, named by its base name", async () => {
     const run = await scan([join(repo, "src", "server", "config.ts"), "--format", "json"]);
     const report = JSON.parse(run.stdout) as ScanReport;

@@ -301,6 +301,25 @@ describe("uploads", () => {
     expect(Number(result.stats?.skipped)).toBeGreaterThanOrEqual(3);
   });
 
+  it("finds a tool vulnerability in a Python server's source, in the Worker", async () => {
+    const server = [
+      "import subprocess",
+      "from mcp.server.fastmcp import FastMCP",
+      'mcp = FastMCP("disk")',
+      "@mcp.tool()",
+      "def disk_usage(path: str) -> str:",
+      '    command = f"du -sh {path}"',
+      "    return subprocess.run(command, shell=True, capture_output=True, text=True).stdout",
+    ].join("\n");
+    const result = await (
+      await upload(await tarOf({ "disk/server.py": `${server}\n` }), "disk.tgz")
+    ).json<ScanDetail>();
+    const finding = result.findings.find((f) => f.rule_id === "code-command-injection");
+    expect(finding).toMatchObject({ severity: "critical", location: { path: "disk/server.py", line: 7 } });
+    expect(finding?.description).toContain("Tool `disk_usage` passes its parameter `path` (line 5)");
+    expect(finding?.cwe).toEqual(["CWE-78"]);
+  });
+
   it("refuses what is not an archive, and a body over the limit, without storing a scan", async () => {
     const before = (
       await (await api("GET", "/api/v1/scans?kind=upload", viewer)).json<{ items: unknown[] }>()

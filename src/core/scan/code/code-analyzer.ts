@@ -5,6 +5,7 @@
 import { redactText } from "../../detectors/detect.ts";
 import type { Detected } from "../finding.ts";
 import { ruleInfo } from "../rule-catalog.ts";
+import { ignoredRules } from "../suppression.ts";
 import { dottedName, type Expr, type ModuleIR } from "./code-ir.ts";
 import { CODE_RULE_IDS } from "./code-rules.ts";
 import { FunctionTable } from "./function-table.ts";
@@ -41,9 +42,20 @@ const SEVERITY: Record<Family, "critical" | "high"> = {
   "input-validation": "high",
 };
 
+/**
+ * Whether `text` can hold a finding at all: a tool registration (the only way input enters) or a privilege
+ * pattern. Most files of a repository hold neither and are not parsed.
+ */
+export function mayHaveFindings(text: string): boolean {
+  return MARKERS.test(text);
+}
+
+const MARKERS =
+  /\.tool\b|registerTool|setRequestHandler|addTool|call_tool|set(?:e|re|res)?[ug]id|chmod|chown|sudo|doas|pkexec|--privileged|setcap|get(?:e)?[ug]id|\bsu\s/;
+
 /** The findings in one source file. `path` is as the report shows it. */
 export function analyzeSourceFile(path: string, text: string): Detected[] {
-  if (text.length > MAX_SOURCE_BYTES) return [];
+  if (text.length > MAX_SOURCE_BYTES || !mayHaveFindings(text)) return [];
   const module = lowerSource(path, text);
   if (!module) return [];
   const imports = new Map(module.imports.map((binding) => [binding.local, binding.qualified]));
@@ -157,11 +169,13 @@ function toolName(tool: string | null): string {
 
 function flowFinding(module: ModuleIR, hit: Hit, entry: ToolEntry, parameter: string): Detected {
   const rule = ruleInfo(CODE_RULE_IDS[hit.family]);
+  const start = hit.label.steps[0];
+  // Destructuring `({ host })` names the parameter where it enters: that is the start, not a step.
   const path = hit.label.steps
     .slice(1)
+    .filter((step) => !(step.what === parameter && step.line === start?.line))
     .map((step) => `\`${step.what}\` (line ${step.line})`)
     .join(" → ");
-  const start = hit.label.steps[0];
   const flow = `Tool ${toolName(entry.tool)} passes its parameter \`${parameter}\`${start ? ` (line ${start.line})` : ""}${path ? ` through ${path}` : ""} to ${hit.sink.label} \`${hit.callee}\` (line ${hit.line})`;
   const guarded = hit.guarded
     ? ". A check on the value comes first (an allow-list, a containment check or a pattern); reported low so someone confirms it holds"
@@ -181,6 +195,7 @@ function finding(
 ): Detected {
   const rule = ruleInfo(ruleId);
   const text = module.lines[line - 1] ?? "";
+  const suppressed = ignoredRules(module.lines[line - 2], text).matches(ruleId);
   const column = text.length - text.trimStart().length + 1;
   // A source line may hold a credential: the evidence is redacted like anything else the scan shows.
   const match = redactText(text.trim()).text;
@@ -196,6 +211,7 @@ function finding(
     match: match.length > 200 ? `${match.slice(0, 200)}…` : match,
     remediation: rule.remediation,
     identity: detail.identity,
+    ...(suppressed ? { suppressed } : {}),
   };
 }
 
