@@ -25,6 +25,8 @@ interface ApiFinding {
   status: string;
   location: Record<string, unknown>;
   match: string;
+  description: string;
+  cwe: string[];
 }
 interface ScanDetail {
   id: string;
