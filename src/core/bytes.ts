@@ -1,4 +1,4 @@
-// Bytes: joining chunks read from a stream, and SHA-256 as hex. Web-standard APIs only.
+// Bytes: reading a stream up to a limit, joining chunks, and SHA-256 as hex. Web-standard APIs only.
 
 /** The chunks in one array of `total` bytes (their summed length). */
 export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8Array<ArrayBuffer> {
@@ -9,6 +9,28 @@ export function concatBytes(chunks: readonly Uint8Array[], total: number): Uint8
     at += chunk.byteLength;
   }
   return joined;
+}
+
+/** All of `stream`, or null (the stream cancelled) as soon as it passes `limit` bytes. */
+export async function readAtMost(
+  stream: ReadableStream<Uint8Array> | null,
+  limit: number,
+): Promise<Uint8Array<ArrayBuffer> | null> {
+  if (!stream) return new Uint8Array(0);
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return concatBytes(chunks, total);
 }
 
 /** SHA-256 of `data` (text as UTF-8) in lower-case hex. */

@@ -1,7 +1,7 @@
 // Transport-level validation of a client's Streamable HTTP request, before anything goes upstream.
 // Each check throws a GatewayError whose status and JSON-RPC code the spec (or common sense) prescribes.
 
-import { concatBytes } from "../core/bytes.ts";
+import { readAtMost } from "../core/bytes.ts";
 import { isRequest, JsonRpcErrorCode, type JsonRpcMessage, parseBody } from "../core/jsonrpc.ts";
 import {
   BATCH_PROTOCOL_VERSION,
@@ -71,20 +71,9 @@ export async function readBoundedBody(request: Request, limit: number): Promise<
     // The runtime enforces a declared length, so a native read of the whole body is safe and much cheaper.
     return new Uint8Array(await request.arrayBuffer());
   }
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel();
-      throw tooLarge(limit);
-    }
-    chunks.push(value);
-  }
-  return concatBytes(chunks, total);
+  const bytes = await readAtMost(request.body, limit);
+  if (bytes === null) throw tooLarge(limit);
+  return bytes;
 }
 
 /** Decodes and validates the POSTed JSON-RPC message(s). */

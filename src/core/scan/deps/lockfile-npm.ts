@@ -121,8 +121,15 @@ function readPackagesSection(
       dev: entry.dev === true,
       line,
       source: npmSource(stringAt(entry, "resolved")),
+      ...licenseOf(entry),
     });
   }
+}
+
+/** npm 7+ records each package's declared licence (an SPDX expression) in the lockfile. */
+function licenseOf(entry: JsonRecord): { license?: string } {
+  const license = stringAt(entry, "license");
+  return license ? { license } : {};
 }
 
 /** Lockfile version 1: `dependencies` nested like node_modules itself. */

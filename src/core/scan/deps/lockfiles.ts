@@ -24,6 +24,8 @@ export interface LockedPackage {
   line: number;
   /** Where it was resolved from when not the default registry (a git URL, a tarball URL, a local path), else null. */
   source: string | null;
+  /** The declared licence (SPDX expression), where the file records it (npm lockfiles from version 2). */
+  license?: string;
 }
 
 export type LockfileKind =
