@@ -2,6 +2,7 @@
 // every request is refused with a 500 that names no secret, and the problem is logged for the operator.
 import { z } from "zod";
 import { base64ToBytes } from "./core/base64url.ts";
+import { OSV_API_URL } from "./core/scan/deps/osv-source.ts";
 
 export interface JwtSettings {
   issuer: string;
@@ -28,6 +29,8 @@ export interface GatewayConfig {
   eventRetentionDays: number;
   /** Root key for sealed session ids and upstream credentials. */
   encryptionKey: Uint8Array;
+  /** Where scans look up dependency advisories (the OSV API or a mirror); null: they do not ("off"). */
+  osvApiUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +99,14 @@ const envSchema = z
     UPSTREAM_TIMEOUT_MS: integer(100, 15 * 60_000, 60_000),
     SERVER_CACHE_TTL_MS: integer(0, 300_000, 5_000),
     EVENT_RETENTION_DAYS: integer(0, 36_500, 30),
+    OSV_API_URL: z
+      .string()
+      .trim()
+      .default("")
+      .refine(
+        (value) => value === "" || value === "off" || URL.canParse(value),
+        'must be the OSV API\'s URL (https://api.osv.dev, or a mirror) or "off"',
+      ),
     ENCRYPTION_KEY: z.string({ error: "is required (32 random bytes, base64)" }),
   })
   .transform((env, ctx): GatewayConfig => {
@@ -136,6 +147,7 @@ const envSchema = z
         teamClaim: env.JWT_TEAM_CLAIM,
         rolesClaim: env.JWT_ROLES_CLAIM,
       },
+      osvApiUrl: env.OSV_API_URL === "off" ? null : env.OSV_API_URL || OSV_API_URL,
       oauthAuthorizationServers: env.OAUTH_AUTHORIZATION_SERVERS,
       corsAllowedOrigins: new Set(env.CORS_ALLOWED_ORIGINS),
       allowPrivateUpstreams: env.ALLOW_PRIVATE_UPSTREAMS,

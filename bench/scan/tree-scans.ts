@@ -149,7 +149,20 @@ export async function runHelmet(
   config: string,
   textOf: (path: string) => string | undefined,
 ): Promise<ToolRun> {
-  const args = [cli.path, "scan", root, "--format", "json", "--output", out, "--config", config];
+  // Offline: the generated lockfile's packages are not what this bench measures, and it must not need the network.
+  const args = [
+    cli.path,
+    "scan",
+    root,
+    "--format",
+    "json",
+    "--output",
+    out,
+    "--config",
+    config,
+    "--advisories",
+    "offline",
+  ];
   const result = await run(args, root, 600_000);
   if (result.code !== 0) throw new Error(`helmet scan exited ${result.code}: ${result.stderr.slice(-2_000)}`);
   const report = JSON.parse(readFileSync(out, "utf8")) as HelmetReport;

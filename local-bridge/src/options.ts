@@ -20,16 +20,20 @@ Usage:
     HELMET_SERVE_TOKEN: when set, every request must carry it as a bearer token
   helmet init [--api-url URL]                save the API URL and the token (HELMET_SESSION_TOKEN, or pasted
                                              on stdin) to the config file, so later runs need no variables
-  helmet scan [flags] <path>                 scan a directory or a file for secrets (.gitignore respected)
+  helmet scan [flags] <path>                 scan a directory or a file: secrets, tool vulnerabilities in
+                                             JS/TS/Python sources, dependencies (.gitignore respected)
   helmet scan [flags] --tools <file.json>    scan a saved tools/list result for tool poisoning
   helmet scan [flags] --url <url>            scan a Streamable HTTP server's tools, prompts and resources
   helmet scan [flags] -- <command> [args...] scan a stdio server's tools, prompts and resources
     --format table|json|sarif|csv|markdown (table)   --output FILE   --config FILE (JSON)
     --fail-on critical|high|medium|low|none (none): exit 1 when an open finding is at or above it
     --header "Name: value" (repeatable, with --url)  --server-name NAME  --timeout DURATION (30s)
+    --advisories osv|offline|FILE (osv): dependency advisories from the OSV API (HELMET_OSV_URL names a
+               mirror), none, or an OSV snapshot (.json, or osv.dev's .zip) for offline scans
     --config: {"exclude": {"paths": [".gitignore-style patterns"], "rules": ["rule-id"]},
-               "failOn": "high", "format": "sarif"}; flags win. Excluded paths are not read; excluded
-               rules' findings are kept as suppressed and do not count towards --fail-on.
+               "failOn": "high", "format": "sarif", "advisories": "osv.zip",
+               "licenses": {"allow": ["MIT", "Apache-2.0"]}}; flags win. Excluded paths are not read;
+               excluded rules' findings are kept as suppressed and do not count towards --fail-on.
     Exit status: 0 clean, 1 findings at or above --fail-on, 2 a usage, config or connection error.
   helmet --help | --version
 

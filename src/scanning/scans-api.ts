@@ -5,6 +5,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { bytesToBase64url } from "../core/base64url.ts";
+import { OsvApi } from "../core/scan/deps/osv-source.ts";
 import { REPORT_MEDIA_TYPES, renderReport } from "../core/scan/formats/index.ts";
 import type { ScanReport } from "../core/scan/scan-report.ts";
 import { database } from "../db/client.ts";
@@ -136,7 +137,9 @@ scansApi.openapi(
     const { name } = c.req.valid("query");
     const { team, subject } = c.get("identity");
     const archive = await readBoundedBody(c.req.raw, MAX_UPLOAD_BYTES);
-    const row = await scanUpload(database(c.env), team, name ?? "upload", archive, subject);
+    const osv = c.get("config").osvApiUrl;
+    const advisories = osv === null ? null : new OsvApi({ url: osv });
+    const row = await scanUpload(database(c.env), team, name ?? "upload", archive, subject, advisories);
     return c.json(await scanDetail(c, row), 201, { Location: `/api/v1/scans/${row.id}` });
   },
 );

@@ -1,8 +1,16 @@
 // A scan of an uploaded package (tar, tar.gz or zip): unpacked in memory under the archive limits (no path escapes,
 // no links, bounded expansion), its SHA-256 recorded, every file scanned for secrets and every JavaScript,
-// TypeScript or Python source for tool vulnerabilities.
+// TypeScript or Python source for tool vulnerabilities, and its lockfiles and manifests for vulnerable, unpinned and
+// typosquatted dependencies.
 import { DEFAULT_UNPACK_LIMITS, UnpackError, unpackArchive } from "../core/archive/unpack.ts";
 import { analyzeSourceFile, isSourceFile } from "../core/scan/code/code-analyzer.ts";
+import {
+  type AdvisorySource,
+  analyzeDependencies,
+  type DependencyFile,
+} from "../core/scan/deps/dependency-analyzer.ts";
+import { lockfileKind } from "../core/scan/deps/lockfiles.ts";
+import { AdvisoryError } from "../core/scan/deps/osv-source.ts";
 import { looksBinary, MAX_SCANNED_FILE_BYTES, skipByPath } from "../core/scan/file-selection.ts";
 import { fingerprinted, summarize } from "../core/scan/finding.ts";
 import { scanTextForSecrets } from "../core/scan/secret-scan.ts";
@@ -25,6 +33,7 @@ export async function scanUpload(
   name: string,
   archive: Uint8Array,
   subject: string,
+  advisories: AdvisorySource | null,
 ): Promise<ScanRow> {
   const startedAt = Date.now();
   let unpacked: Awaited<ReturnType<typeof unpackArchive>>;
@@ -40,7 +49,11 @@ export async function scanUpload(
   let files = 0;
   let skipped = unpacked.skipped.length;
   const detected = [];
+  const dependencyFiles: DependencyFile[] = [];
   for (const file of unpacked.files) {
+    // Lockfiles are not secret-scanned (their hashes are random by design) but their packages are analysed.
+    if (lockfileKind(file.path) && !looksBinary(file.bytes))
+      dependencyFiles.push({ path: file.path, text: decoder.decode(file.bytes) });
     if (skipByPath(file.path) || file.bytes.byteLength > MAX_SCANNED_FILE_BYTES || looksBinary(file.bytes)) {
       skipped++;
       continue;
@@ -50,6 +63,19 @@ export async function scanUpload(
     const text = decoder.decode(file.bytes);
     detected.push(...scanTextForSecrets(file.path, text));
     if (isSourceFile(file.path)) detected.push(...analyzeSourceFile(file.path, text));
+  }
+  let packages = 0;
+  let error: string | null = null;
+  if (dependencyFiles.length > 0) {
+    try {
+      const result = await analyzeDependencies(dependencyFiles, { advisories });
+      detected.push(...result.detected);
+      packages = result.packages;
+    } catch (failure) {
+      if (!(failure instanceof AdvisoryError)) throw failure;
+      // Fail closed: the scan is stored as failed, with what the other analyzers found.
+      error = `could not check dependencies against advisories: ${failure.message}`;
+    }
   }
   const findings = await fingerprinted(detected);
   const row = startedScan({
@@ -65,10 +91,10 @@ export async function scanUpload(
   await insertScan(db, row);
   await insertFindings(db, row.id, team, findings);
   const outcome = {
-    status: "completed",
-    error: null,
+    status: error === null ? "completed" : "failed",
+    error,
     summary: JSON.stringify(summarize(findings)),
-    stats: JSON.stringify({ format: unpacked.format, files, bytes, skipped }),
+    stats: JSON.stringify({ format: unpacked.format, files, bytes, skipped, packages }),
     definitions: null,
     changes: null,
     finishedAt: Date.now(),

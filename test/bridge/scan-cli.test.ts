@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import Ajv from "ajv-draft-04";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -280,6 +280,81 @@ describe("helmet scan PATH", () => {
     const sarif = JSON.parse((await scan([project, "--format", "sarif"])).stdout) as SarifLog;
     const rules = sarif.runs[0].tool.driver.rules.map((rule) => rule.id);
     expect(rules).toContain("code-command-injection");
+  });
+
+  describe("dependencies", () => {
+    const SNAPSHOT = new URL("../fixtures/osv/advisories.json", import.meta.url).pathname;
+    let project: string;
+
+    beforeAll(() => {
+      project = join(dir, "deps-project");
+      write(project, "requirements.txt", "jinja2==3.0.1\nrequests>=2.0\n");
+      write(
+        project,
+        "web/package-lock.json",
+        JSON.stringify(
+          {
+            lockfileVersion: 3,
+            packages: {
+              "": { dependencies: { lodash: "^4.17.0" } },
+              "node_modules/lodash": { version: "4.17.20", license: "MIT" },
+              "node_modules/copyleft": { version: "1.0.0", license: "AGPL-3.0-only" },
+            },
+          },
+          null,
+          2,
+        ),
+      );
+    });
+
+    it("checks lockfiles against an OSV snapshot, with the fix, and flags unpinned versions and licences", async () => {
+      const run = await scan([project, "--format", "json", "--advisories", SNAPSHOT]);
+      expect(run.status).toBe(0);
+      const report = JSON.parse(run.stdout) as ScanReport;
+      expect(report.findings.map((f) => [f.ruleId, fileOf(f), f.match]).sort()).toEqual([
+        ["dep-known-vulnerability", "requirements.txt", "jinja2@3.0.1"],
+        ["dep-known-vulnerability", "web/package-lock.json", "lodash@4.17.20"],
+        ["dep-license", "web/package-lock.json", "copyleft: AGPL-3.0-only"],
+        ["dep-unpinned", "requirements.txt", "requests >=2.0"],
+      ]);
+      expect(run.stderr).toContain("4 packages in 2 dependency files checked against the OSV snapshot");
+      const lodash = report.findings.find((f) => f.match === "lodash@4.17.20");
+      expect(lodash?.description).toContain("GHSA-helm-test-0001 (CVE-2099-1001)");
+      // The line of its `node_modules/lodash` entry.
+      expect(lodash?.location).toMatchObject({ line: 9 });
+    });
+
+    it("fails with exit 2 when the OSV API cannot be reached, and says how to scan offline", async () => {
+      const run = await scan([project], { HELMET_OSV_URL: "http://127.0.0.1:9" });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain(
+        "could not check dependencies against advisories (could not reach http://127.0.0.1:9/v1/querybatch",
+      );
+      expect(run.stderr).toContain("--advisories offline");
+      const offline = await scan([project, "--format", "json", "--advisories", "offline"]);
+      expect(offline.status).toBe(0);
+      expect(offline.stderr).toContain("not checked against advisories");
+      const rules = (JSON.parse(offline.stdout) as ScanReport).findings.map((f) => f.ruleId);
+      expect(rules).not.toContain("dep-known-vulnerability");
+    });
+
+    it("takes the snapshot (relative to the config file) and the licence allow-list from --config", async () => {
+      const config = join(project, "helmet-scan.json");
+      writeFileSync(
+        config,
+        JSON.stringify({
+          advisories: relative(project, SNAPSHOT),
+          licenses: { allow: ["MIT", "AGPL-3.0-only"] },
+        }),
+      );
+      const run = await scan([project, "--format", "json", "--config", config]);
+      const rules = (JSON.parse(run.stdout) as ScanReport).findings.map((f) => f.ruleId).sort();
+      // The list replaces the default one: MIT and AGPL allowed, no licence finding.
+      expect(rules).toEqual(["dep-known-vulnerability", "dep-known-vulnerability", "dep-unpinned"]);
+      const missing = await scan([project, "--advisories", join(project, "no-such.json")]);
+      expect(missing.status).toBe(2);
+      expect(missing.stderr).toContain("cannot read the advisories snapshot");
+    });
   });
 
   it("scans one file, named by its base name", async () => {

@@ -322,6 +322,45 @@ describe("uploads", () => {
     expect(finding?.cwe).toEqual(["CWE-78"]);
   });
 
+  it("checks a package's lockfiles against advisories from the OSV API, and fails closed when it cannot", async () => {
+    const lock = (name: string, version: string) =>
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: { "": { dependencies: { [name]: `^${version}` } }, [`node_modules/${name}`]: { version } },
+      });
+    const ok = await (
+      await upload(
+        await tarOf({
+          "pkg/package-lock.json": lock("lodash", "4.17.20"),
+          "pkg/requirements.txt": "jinja2==3.0.1\n",
+        }),
+        "deps.tgz",
+      )
+    ).json<ScanDetail>();
+    expect(ok.status).toBe("completed");
+    const advisories = ok.findings.filter((f) => f.rule_id === "dep-known-vulnerability");
+    // Worst first.
+    expect(advisories.map((f) => [f.location.path, f.match, f.severity])).toEqual([
+      ["pkg/requirements.txt", "jinja2@3.0.1", "critical"],
+      ["pkg/package-lock.json", "lodash@4.17.20", "high"],
+    ]);
+    expect(advisories[1]?.description).toContain("Fixed in 4.17.21.");
+    expect(ok.stats).toMatchObject({ packages: 2 });
+
+    const failed = await (
+      await upload(
+        await tarOf({
+          "pkg/package-lock.json": lock("osv-mirror-fails", "1.0.0"),
+          "pkg/src/client.js": `const token = "${FAKE_GITHUB_TOKEN}";\n`,
+        }),
+        "deps-down.tgz",
+      )
+    ).json<ScanDetail>();
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatch(/could not check dependencies against advisories: .*answered HTTP 503/);
+    expect(failed.findings.map((f) => f.rule_id)).toEqual(["secret-github-token"]);
+  });
+
   it("refuses what is not an archive, and a body over the limit, without storing a scan", async () => {
     const before = (
       await (await api("GET", "/api/v1/scans?kind=upload", viewer)).json<{ items: unknown[] }>()

@@ -22,7 +22,7 @@ type ReadOutcome = { text: string; bytes: number } | SkipReason;
  * One file's text, or why it is not read. Synchronous: one thread reading files in turn is several times faster
  * here than the same reads through the thread pool (four round trips a file).
  */
-function readText(absolute: string): ReadOutcome {
+export function readText(absolute: string, maxBytes = MAX_SCANNED_FILE_BYTES): ReadOutcome {
   let fd: number;
   try {
     fd = openSync(absolute, "r");
@@ -32,7 +32,7 @@ function readText(absolute: string): ReadOutcome {
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) return "unreadable";
-    if (info.size > MAX_SCANNED_FILE_BYTES) return "too_large";
+    if (info.size > maxBytes) return "too_large";
     const buffer = Buffer.alloc(info.size);
     let filled = 0;
     while (filled < buffer.length) {

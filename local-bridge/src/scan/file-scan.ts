@@ -3,7 +3,9 @@
 import { realpath, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import ignore from "ignore";
+import type { AdvisorySource } from "../../../src/core/scan/deps/dependency-analyzer.ts";
 import type { Detected } from "../../../src/core/scan/finding.ts";
+import { DependencyFiles } from "./dependency-scan.ts";
 import type { BatchResult } from "./file-batch.ts";
 import { type WalkedFile, walkFiles } from "./file-walk.ts";
 import { scanInParallel } from "./parallel-scan.ts";
@@ -20,6 +22,16 @@ export interface FileScanResult {
   files: number;
   bytes: number;
   skipped: Partial<Record<SkipReason, number>>;
+  /** Dependency files read (lockfiles and manifests) and packages in them. */
+  dependencies: { files: number; packages: number };
+  /** What the report should say beside the findings: files that could not be read, checks not made. */
+  notes: string[];
+}
+
+export interface DependencyScanOptions {
+  /** Null: packages are not checked against advisories (the notes say so). */
+  advisories: AdvisorySource | null;
+  allowedLicenses?: readonly string[];
 }
 
 /**
@@ -30,6 +42,7 @@ export async function scanFiles(
   target: string,
   excludePaths: readonly string[],
   onProgress: (progress: FileScanProgress) => void = () => {},
+  dependencyOptions: DependencyScanOptions = { advisories: null },
 ): Promise<FileScanResult> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
@@ -47,11 +60,23 @@ export async function scanFiles(
   }
   const real = await realpath(target);
   const exclude = excludePaths.length > 0 ? ignore().add([...excludePaths]) : null;
-  const result: FileScanResult = { detected: [], files: 0, bytes: 0, skipped: {} };
+  const result: FileScanResult = {
+    detected: [],
+    files: 0,
+    bytes: 0,
+    skipped: {},
+    dependencies: { files: 0, packages: 0 },
+    notes: [],
+  };
   const skipMany = (reason: SkipReason, count: number) => {
     result.skipped[reason] = (result.skipped[reason] ?? 0) + count;
   };
-  const skip = (reason: SkipReason) => skipMany(reason, 1);
+  const dependencies = new DependencyFiles(real);
+  const skip = (reason: SkipReason, path: string) => {
+    skipMany(reason, 1);
+    // Lockfiles are not secret-scanned (their hashes are random by design) but their packages are analysed.
+    if (reason === "lockfile") dependencies.offer(path);
+  };
 
   // One file named on the command line is read whatever its name; only what it holds can rule it out. Its
   // directory is its root: findings show its base name.
@@ -59,7 +84,13 @@ export async function scanFiles(
     const path = basename(target);
     if (!exclude?.ignores(path)) yield { absolute: real, path };
   }
-  const files = info.isDirectory() ? walkFiles({ root: real, exclude, skip }) : single();
+  const walked = info.isDirectory() ? walkFiles({ root: real, exclude, skip }) : single();
+  function* files(): Generator<WalkedFile> {
+    for (const file of walked) {
+      dependencies.offer(file.path, file.absolute);
+      yield file;
+    }
+  }
 
   const merge = (batch: BatchResult) => {
     result.detected.push(...batch.detected);
@@ -68,7 +99,16 @@ export async function scanFiles(
     for (const [reason, count] of Object.entries(batch.skipped)) skipMany(reason as SkipReason, count);
     onProgress({ files: result.files, bytes: result.bytes });
   };
-  await scanInParallel(files, merge);
+  await scanInParallel(files(), merge);
+  if (dependencies.count > 0) {
+    const analysed = await dependencies.analyze(
+      dependencyOptions.advisories,
+      dependencyOptions.allowedLicenses,
+    );
+    result.detected.push(...analysed.detected);
+    result.notes.push(...analysed.notes);
+    result.dependencies = { files: dependencies.count, packages: analysed.packages };
+  }
   result.detected.sort(byPlace);
   return result;
 }

@@ -16,6 +16,7 @@ import { renderReport } from "../../../src/core/scan/formats/index.ts";
 import { summaryLine } from "../../../src/core/scan/formats/table.ts";
 import { isActive, type ScanReport } from "../../../src/core/scan/scan-report.ts";
 import { serverNameOf, VERSION } from "../options.ts";
+import { advisorySource } from "./dependency-scan.ts";
 import { scanFiles } from "./file-scan.ts";
 import type { LiveTarget } from "./live-server.ts";
 import { byteSize, count, Progress } from "./progress.ts";
@@ -74,17 +75,32 @@ async function scanTarget(flags: ScanFlags, config: ScanConfig, io: ScanIo): Pro
         () => `scanning: ${count(state.files)} files, ${byteSize(state.bytes)}`,
       );
       try {
-        const result = await scanFiles(target.path, config.exclude?.paths ?? [], (now) => {
-          state.files = now.files;
-          state.bytes = now.bytes;
-        });
+        const advisories = await advisorySource(
+          flags.advisories ?? configAdvisories(flags, config) ?? "osv",
+          io.env,
+        );
+        const result = await scanFiles(
+          target.path,
+          config.exclude?.paths ?? [],
+          (now) => {
+            state.files = now.files;
+            state.bytes = now.bytes;
+          },
+          { advisories, allowedLicenses: config.licenses?.allow },
+        );
+        for (const note of result.notes) warn(note);
+        const deps = result.dependencies;
+        const depsNote =
+          deps.files > 0
+            ? `; ${count(deps.packages)} ${deps.packages === 1 ? "package" : "packages"} in ${count(deps.files)} dependency ${deps.files === 1 ? "file" : "files"}${advisories ? ` checked against the ${advisories.description}` : ""}`
+            : "";
         const skipped = Object.values(result.skipped).reduce((sum, n) => sum + n, 0);
         const skippedNote = skipped > 0 ? `; skipped ${count(skipped)}: ${skippedText(result.skipped)}` : "";
         return {
           target: { kind: "files", name: target.path.replaceAll("\\", "/") },
           detected: result.detected,
           stats: { files: result.files, bytes: result.bytes, skipped },
-          note: `scanned ${count(result.files)} ${result.files === 1 ? "file" : "files"} (${byteSize(result.bytes)})${skippedNote}`,
+          note: `scanned ${count(result.files)} ${result.files === 1 ? "file" : "files"} (${byteSize(result.bytes)})${skippedNote}${depsNote}`,
         };
       } finally {
         progress.stop();
@@ -137,6 +153,14 @@ async function scanTarget(flags: ScanFlags, config: ScanConfig, io: ScanIo): Pro
       }
     }
   }
+}
+
+/** The config's advisories setting; a snapshot path in it is relative to the config file. */
+function configAdvisories(flags: ScanFlags, config: ScanConfig): string | undefined {
+  const setting = config.advisories;
+  if (setting === undefined || setting === "osv" || setting === "offline" || flags.config === null)
+    return setting;
+  return resolve(dirname(flags.config), setting);
 }
 
 /** Runs `helmet scan`; the exit status. */

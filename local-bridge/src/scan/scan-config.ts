@@ -1,4 +1,5 @@
-// `helmet scan --config FILE`: paths not to read and rules to suppress, a default --fail-on and --format. Validated
+// `helmet scan --config FILE`: paths not to read and rules to suppress, a default --fail-on, --format and
+// --advisories, and the licences dependencies may carry. Validated
 // strictly, so a misspelt field or rule id is an error that names it rather than an exclusion silently not made.
 import { readFile } from "node:fs/promises";
 import * as z from "zod/mini";
@@ -25,6 +26,12 @@ const configSchema = z.strictObject({
   ),
   failOn: z.optional(z.enum(FAIL_ON, { error: FAIL_ON_ERROR })),
   format: z.optional(z.enum(SCAN_FORMATS, { error: FORMAT_ERROR })),
+  /** Where dependency advisories come from: "osv", "offline" or an OSV snapshot file (relative to the config). */
+  advisories: z.optional(z.string().check(z.minLength(1, "must be osv, offline or an OSV snapshot file"))),
+  /** SPDX licence ids dependencies may carry (replaces the default list). */
+  licenses: z.optional(
+    z.strictObject({ allow: z.array(z.string().check(z.minLength(1, "must be an SPDX licence id"))) }),
+  ),
 });
 
 export type ScanConfig = z.infer<typeof configSchema>;

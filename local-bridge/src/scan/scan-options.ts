@@ -44,6 +44,8 @@ const flagsSchema = z.object({
       ),
   ),
   timeoutMs: z.number({ error: "must be a duration from 1s to 24h, such as 30s or 2m" }),
+  /** `osv` (the OSV API), `offline` (no advisories) or an OSV snapshot file; unset: the config's, else osv. */
+  advisories: z.nullable(z.string().check(z.minLength(1, "must be osv, offline or an OSV snapshot file"))),
 });
 
 export type ScanFlags = z.infer<typeof flagsSchema> & { target: ScanTarget };
@@ -63,6 +65,7 @@ const FLAGS = {
   "--tools": "tools",
   "--url": "url",
   "--header": "header",
+  "--advisories": "advisories",
 } as const;
 type ScanFlagName = keyof typeof FLAGS;
 
@@ -123,6 +126,7 @@ export function parseScanArgs(args: readonly string[]): ScanParse {
     config: last("--config") ?? null,
     serverName: last("--server-name") ?? null,
     timeoutMs: timeout === undefined ? 30_000 : (parseDuration(timeout) ?? undefined),
+    advisories: last("--advisories") ?? null,
   });
   if (!parsed.success) {
     const flagOf = (key: PropertyKey) =>

@@ -230,7 +230,7 @@ export async function inflate(
   onPiece: (piece: Uint8Array) => boolean | undefined,
 ): Promise<boolean> {
   let offset = 0;
-  const source = new ReadableStream<Uint8Array>(
+  const source = new ReadableStream<BufferSource>(
     {
       pull(controller) {
         if (offset >= data.byteLength) {

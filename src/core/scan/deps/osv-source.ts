@@ -70,7 +70,8 @@ export class OsvSnapshot implements AdvisorySource {
         records.push(parsed.data);
       });
     }
-    return new OsvSnapshot(`OSV snapshot ${name} (${records.length} records)`, records);
+    const counted = `${records.length} ${records.length === 1 ? "record" : "records"}`;
+    return new OsvSnapshot(`OSV snapshot ${name} (${counted})`, records);
   }
 
   async advisoriesFor(): Promise<OsvRecord[]> {
