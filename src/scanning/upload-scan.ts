@@ -4,6 +4,7 @@
 // typosquatted dependencies.
 import { DEFAULT_UNPACK_LIMITS, UnpackError, unpackArchive } from "../core/archive/unpack.ts";
 import { analyzeSourceFile, isSourceFile } from "../core/scan/code/code-analyzer.ts";
+import { analyzeDockerfile, isDockerfile } from "../core/scan/container/dockerfile.ts";
 import {
   type AdvisorySource,
   analyzeDependencies,
@@ -63,6 +64,7 @@ export async function scanUpload(
     const text = decoder.decode(file.bytes);
     detected.push(...scanTextForSecrets(file.path, text));
     if (isSourceFile(file.path)) detected.push(...analyzeSourceFile(file.path, text));
+    if (isDockerfile(file.path)) detected.push(...analyzeDockerfile(file.path, text));
   }
   let packages = 0;
   let error: string | null = null;

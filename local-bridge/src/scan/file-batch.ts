@@ -1,8 +1,9 @@
 // Reading and scanning a batch of files (secrets in every file, tool vulnerabilities in JavaScript, TypeScript and
-// Python sources): what the main thread and the scan workers (scan-worker.ts) each do.
+// Python sources, Dockerfile rules): what the main thread and the scan workers (scan-worker.ts) each do.
 // Binary and oversized files are counted as skipped, not read.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { analyzeSourceFile, isSourceFile } from "../../../src/core/scan/code/code-analyzer.ts";
+import { analyzeDockerfile, isDockerfile } from "../../../src/core/scan/container/dockerfile.ts";
 import { looksBinary, MAX_SCANNED_FILE_BYTES } from "../../../src/core/scan/file-selection.ts";
 import type { Detected } from "../../../src/core/scan/finding.ts";
 import { scanTextForSecrets } from "../../../src/core/scan/secret-scan.ts";
@@ -65,6 +66,7 @@ export function scanBatch(files: readonly WalkedFile[]): BatchResult {
     result.bytes += outcome.bytes;
     result.detected.push(...scanTextForSecrets(file.path, outcome.text));
     if (isSourceFile(file.path)) result.detected.push(...analyzeSourceFile(file.path, outcome.text));
+    if (isDockerfile(file.path)) result.detected.push(...analyzeDockerfile(file.path, outcome.text));
   }
   return result;
 }

@@ -2,6 +2,7 @@
 // and CWE, and how to fix it. Analyzers name a rule and say what they saw; reports, SARIF and docs read the rest here.
 import { SECRET_RULES } from "../detectors/secret-rules.ts";
 import { CODE_RULES } from "./code/code-rules.ts";
+import { CONTAINER_RULES } from "./container/container-rules.ts";
 import { DEPENDENCY_RULES } from "./deps/dependency-rules.ts";
 import type { DetectionMethod, OwaspId, Remediation, Severity } from "./finding.ts";
 
@@ -330,7 +331,10 @@ function secretRules(): RuleInfo[] {
 }
 
 export const RULES: ReadonlyMap<string, RuleInfo> = new Map(
-  [...TOOL_RULES, ...secretRules(), ...CODE_RULES, ...DEPENDENCY_RULES].map((rule) => [rule.id, rule]),
+  [...TOOL_RULES, ...secretRules(), ...CODE_RULES, ...DEPENDENCY_RULES, ...CONTAINER_RULES].map((rule) => [
+    rule.id,
+    rule,
+  ]),
 );
 
 export function ruleInfo(id: string): RuleInfo {
