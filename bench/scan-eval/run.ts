@@ -1,10 +1,12 @@
 // Scores the tool-definition analyzer against the labeled corpus in test/fixtures/tool-definitions: recall per
 // poisoning family (reported at or above the item's least expected severity) and false positives on benign items
-// (rated high or critical, or above the item's ceiling). `npm run bench:scan-eval [-- --verbose]`.
+// (rated high or critical, or above the item's ceiling); and the code analyzer against the vulnerable/safe twins of
+// test/fixtures/code-vulns (precision, recall, pairs told apart). `npm run bench:scan-eval [-- --verbose]`.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { analyzeDefinition } from "../../src/core/scan/definition-analyzer.ts";
 import { atLeast, type DefinitionKind, type Severity, severityRank } from "../../src/core/scan/finding.ts";
+import { type CodeCase, overall, scoreCodeCases } from "../../test/core/code-vuln-score.ts";
 import { table } from "../gateway/report.ts";
 import { type Goal, goalsTable, machineInfo } from "../run-info.ts";
 
@@ -121,9 +123,52 @@ const goals: Goal[] = [
     met: null,
   },
 ];
+// Tool vulnerabilities in source code: the vulnerable/safe twins of test/fixtures/code-vulns.
+const CODE = new URL("../../test/fixtures/code-vulns/", import.meta.url);
+const codeCases = JSON.parse(readFileSync(new URL("cases.json", CODE), "utf8")) as CodeCase[];
+const codeScores = scoreCodeCases(codeCases, (file) => readFileSync(new URL(file, CODE), "utf8"));
+const code = overall(codeScores);
+process.stdout.write(
+  `Tool vulnerabilities in source (test/fixtures/code-vulns, ${codeCases.length} vulnerable/safe pairs):\n\n${table(
+    ["family", "pairs", "found", "recall", "false positives", "precision", "told apart"],
+    codeScores.map((score) => [
+      score.family,
+      String(score.pairs),
+      String(score.found),
+      pct(score.found / score.pairs),
+      String(score.falsePositives),
+      pct(score.found / Math.max(1, score.found + score.falsePositives)),
+      `${score.toldApart} of ${score.pairs}`,
+    ]),
+  )}\n\n`,
+);
+goals.push(
+  {
+    goal: "code: precision, all families",
+    required: ">= 80 %",
+    measured: pct(code.precision),
+    met: code.precision >= 0.8,
+  },
+  {
+    goal: "code: recall, all families",
+    required: ">= 80 %",
+    measured: pct(code.recall),
+    met: code.recall >= 0.8,
+  },
+  {
+    goal: "code: every vulnerable/safe pair told apart",
+    required: `${code.pairs} of ${code.pairs}`,
+    measured: `${code.toldApart} of ${code.pairs}`,
+    met: code.toldApart === code.pairs,
+  },
+);
 process.stdout.write(`${goalsTable(goals).join("\n")}\n`);
 
 if (args.verbose) {
+  for (const score of codeScores) {
+    for (const id of score.missed) process.stdout.write(`  code miss: ${id}\n`);
+    for (const id of score.flagged) process.stdout.write(`  code false positive: ${id}\n`);
+  }
   process.stdout.write("\nMisses and false positives:\n");
   for (const s of scored.filter((x) => !x.pass || x.highFalsePositive)) {
     const expected =
@@ -135,5 +180,5 @@ if (args.verbose) {
 const stamp = new Date().toISOString().replaceAll(":", "-");
 writeFileSync(
   new URL(`scan-eval-${stamp}.json`, RESULTS),
-  `${JSON.stringify({ machine: machineInfo(["src/core/scan", "test/fixtures/tool-definitions"]), rows, goals, items: scored.map((s) => ({ id: s.item.id, pass: s.pass, worst: s.worst, rules: s.rules })) }, null, 2)}\n`,
+  `${JSON.stringify({ machine: machineInfo(["src/core/scan", "test/fixtures/tool-definitions"]), rows, code: codeScores, goals, items: scored.map((s) => ({ id: s.item.id, pass: s.pass, worst: s.worst, rules: s.rules })) }, null, 2)}\n`,
 );

@@ -2,9 +2,15 @@
 // no links, bounded expansion), its SHA-256 recorded, every file scanned for secrets and every JavaScript,
 // TypeScript or Python source for tool vulnerabilities, and its lockfiles and manifests for vulnerable, unpinned and
 // typosquatted dependencies.
-import { DEFAULT_UNPACK_LIMITS, UnpackError, unpackArchive } from "../core/archive/unpack.ts";
+import {
+  DEFAULT_UNPACK_LIMITS,
+  UnpackError,
+  type UnpackedFile,
+  unpackArchive,
+} from "../core/archive/unpack.ts";
 import { analyzeSourceFile, isSourceFile } from "../core/scan/code/code-analyzer.ts";
 import { analyzeDockerfile, isDockerfile } from "../core/scan/container/dockerfile.ts";
+import { analyzeImage, isImageArchive } from "../core/scan/container/image.ts";
 import {
   type AdvisorySource,
   analyzeDependencies,
@@ -13,7 +19,8 @@ import {
 import { lockfileKind } from "../core/scan/deps/lockfiles.ts";
 import { AdvisoryError } from "../core/scan/deps/osv-source.ts";
 import { looksBinary, MAX_SCANNED_FILE_BYTES, skipByPath } from "../core/scan/file-selection.ts";
-import { fingerprinted, summarize } from "../core/scan/finding.ts";
+import { type Detected, fingerprinted, summarize } from "../core/scan/finding.ts";
+import { checkPackage } from "../core/scan/package-check.ts";
 import { scanTextForSecrets } from "../core/scan/secret-scan.ts";
 import type { Database } from "../db/client.ts";
 import type { ScanRow } from "../db/schema.ts";
@@ -46,39 +53,15 @@ export async function scanUpload(
     }
     throw error;
   }
-  let bytes = 0;
-  let files = 0;
-  let skipped = unpacked.skipped.length;
-  const detected = [];
-  const dependencyFiles: DependencyFile[] = [];
-  for (const file of unpacked.files) {
-    // Lockfiles are not secret-scanned (their hashes are random by design) but their packages are analysed.
-    if (lockfileKind(file.path) && !looksBinary(file.bytes))
-      dependencyFiles.push({ path: file.path, text: decoder.decode(file.bytes) });
-    if (skipByPath(file.path) || file.bytes.byteLength > MAX_SCANNED_FILE_BYTES || looksBinary(file.bytes)) {
-      skipped++;
-      continue;
-    }
-    files++;
-    bytes += file.bytes.byteLength;
-    const text = decoder.decode(file.bytes);
-    detected.push(...scanTextForSecrets(file.path, text));
-    if (isSourceFile(file.path)) detected.push(...analyzeSourceFile(file.path, text));
-    if (isDockerfile(file.path)) detected.push(...analyzeDockerfile(file.path, text));
-  }
-  let packages = 0;
-  let error: string | null = null;
-  if (dependencyFiles.length > 0) {
-    try {
-      const result = await analyzeDependencies(dependencyFiles, { advisories });
-      detected.push(...result.detected);
-      packages = result.packages;
-    } catch (failure) {
-      if (!(failure instanceof AdvisoryError)) throw failure;
-      // Fail closed: the scan is stored as failed, with what the other analyzers found.
-      error = `could not check dependencies against advisories: ${failure.message}`;
-    }
-  }
+  const scanned = isImageArchive(unpacked.files)
+    ? await scanImage(name, unpacked.files, advisories)
+    : await scanPackage(unpacked.files, advisories);
+  const { detected, error } = scanned;
+  const stats = {
+    format: unpacked.format,
+    ...scanned.stats,
+    skipped: scanned.stats.skipped + unpacked.skipped.length,
+  };
   const findings = await fingerprinted(detected);
   const row = startedScan({
     team,
@@ -96,11 +79,84 @@ export async function scanUpload(
     status: error === null ? "completed" : "failed",
     error,
     summary: JSON.stringify(summarize(findings)),
-    stats: JSON.stringify({ format: unpacked.format, files, bytes, skipped, packages }),
+    stats: JSON.stringify(stats),
     definitions: null,
     changes: null,
     finishedAt: Date.now(),
   };
   await finishScan(db, row.id, outcome);
   return { ...row, ...outcome };
+}
+
+interface Scanned {
+  detected: Detected[];
+  /** Why the scan is incomplete (stored as failed), or null. */
+  error: string | null;
+  stats: { files: number; bytes: number; skipped: number; packages: number; layers?: number };
+}
+
+/**
+ * A package's files: secrets, source code, Dockerfiles, its lockfiles' packages, and the package as a whole
+ * (manifests, install scripts, obfuscation, executables).
+ */
+async function scanPackage(
+  files: readonly UnpackedFile[],
+  advisories: AdvisorySource | null,
+): Promise<Scanned> {
+  const stats = { files: 0, bytes: 0, skipped: 0, packages: 0 };
+  const detected: Detected[] = [];
+  const dependencyFiles: DependencyFile[] = [];
+  for (const file of files) {
+    // Lockfiles are not secret-scanned (their hashes are random by design) but their packages are analysed.
+    if (lockfileKind(file.path) && !looksBinary(file.bytes))
+      dependencyFiles.push({ path: file.path, text: decoder.decode(file.bytes) });
+    if (skipByPath(file.path) || file.bytes.byteLength > MAX_SCANNED_FILE_BYTES || looksBinary(file.bytes)) {
+      stats.skipped++;
+      continue;
+    }
+    stats.files++;
+    stats.bytes += file.bytes.byteLength;
+    const text = decoder.decode(file.bytes);
+    detected.push(...scanTextForSecrets(file.path, text));
+    if (isSourceFile(file.path)) detected.push(...analyzeSourceFile(file.path, text));
+    if (isDockerfile(file.path)) detected.push(...analyzeDockerfile(file.path, text));
+  }
+  detected.push(...checkPackage(files));
+  let error: string | null = null;
+  if (dependencyFiles.length > 0) {
+    try {
+      const result = await analyzeDependencies(dependencyFiles, { advisories });
+      detected.push(...result.detected);
+      stats.packages = result.packages;
+    } catch (failure) {
+      if (!(failure instanceof AdvisoryError)) throw failure;
+      // Fail closed: the scan is stored as failed, with what the other analyzers found.
+      error = `could not check dependencies against advisories: ${failure.message}`;
+    }
+  }
+  return { detected, error, stats };
+}
+
+/** A container image (docker save, OCI layout): its config, final filesystem and OS packages. */
+async function scanImage(
+  name: string,
+  files: readonly UnpackedFile[],
+  advisories: AdvisorySource | null,
+): Promise<Scanned> {
+  try {
+    const result = await analyzeImage(name, files, { advisories });
+    const { files: scanned, packages, layers } = result.stats;
+    return {
+      detected: result.detected,
+      error: null,
+      stats: { files: scanned, bytes: 0, skipped: 0, packages, layers },
+    };
+  } catch (failure) {
+    const message = failure instanceof Error ? failure.message : String(failure);
+    const error =
+      failure instanceof AdvisoryError
+        ? `could not check the image's packages against advisories: ${message}`
+        : `the image could not be read: ${message} (uploads keep files of up to ${DEFAULT_UNPACK_LIMITS.maxFileBytes / 1024 / 1024} MiB, so larger layers are left out: scan big images with helmet scan IMAGE.tar)`;
+    return { detected: [], error, stats: { files: 0, bytes: 0, skipped: 0, packages: 0 } };
+  }
 }

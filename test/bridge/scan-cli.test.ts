@@ -16,6 +16,7 @@ import { Progress } from "../../local-bridge/src/scan/progress.ts";
 import type { Finding } from "../../src/core/scan/finding.ts";
 import type { SarifLog } from "../../src/core/scan/formats/sarif.ts";
 import type { ScanReport } from "../../src/core/scan/scan-report.ts";
+import { tarOf } from "../tar-writer.ts";
 import { cliEnv, EVERYTHING, HELMET_CLI, helmetNode, type Served, startServe } from "./helmet-cli.ts";
 
 interface Run {
@@ -355,6 +356,39 @@ describe("helmet scan PATH", () => {
       expect(missing.status).toBe(2);
       expect(missing.stderr).toContain("cannot read the advisories snapshot");
     });
+  });
+
+  it("scans a saved image as an image: its config, its final filesystem and its OS packages", async () => {
+    const token = fakeGithubToken();
+    const layer = await tarOf(
+      {
+        "etc/os-release": "ID=debian\nVERSION_ID=12\n",
+        "var/lib/dpkg/status": "Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2\n",
+        "srv/config.js": `export const token = "${token}";\n`,
+      },
+      false,
+    );
+    const image = await tarOf(
+      {
+        "manifest.json": JSON.stringify([
+          { Config: "config.json", RepoTags: ["acme/mcp:1"], Layers: ["layer.tar"] },
+        ]),
+        "config.json": JSON.stringify({ config: { User: "app", ExposedPorts: { "22/tcp": {} } } }),
+        "layer.tar": layer,
+      },
+      false,
+    );
+    const path = join(dir, "acme-mcp.tar");
+    writeFileSync(path, image);
+    const run = await scan([path, "--format", "json", "--advisories", "offline"]);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain("scanned image acme-mcp.tar: 1 layer, 2 files, 1 OS package");
+    expect(run.stderr).toContain("1 OS package (Debian:12) not checked against advisories");
+    const report = JSON.parse(run.stdout) as ScanReport;
+    expect(report.findings.map((f) => [f.ruleId, fileOf(f)]).sort()).toEqual([
+      ["container-ssh-port", "acme-mcp.tar!/config"],
+      ["secret-github-token", "acme-mcp.tar!/srv/config.js"],
+    ]);
   });
 
   it("scans one file, named by its base name", async () => {

@@ -6,6 +6,8 @@ import type { StoredEvent } from "../../src/logging/log-store.ts";
 import { TEST_JWT_SECRET } from "../test-secrets.ts";
 import "./provided-context.ts";
 
+export { tarOf } from "../tar-writer.ts";
+
 export const GATEWAY = "https://gateway.test";
 export const ISSUER = "helmet";
 export const AUDIENCE = "helmet-gateway";
@@ -266,34 +268,6 @@ export function storedEvent(overrides: Partial<StoredEvent> = {}): StoredEvent {
     resultExcerpt: null,
     ...overrides,
   };
-}
-
-/** A ustar archive of `files` (path → text), gzip-compressed when asked: what `POST /api/v1/scans/upload` takes. */
-export async function tarOf(files: Record<string, string>, gzip = true): Promise<Uint8Array> {
-  const encoder = new TextEncoder();
-  const blocks: Uint8Array[] = [];
-  for (const [path, text] of Object.entries(files)) {
-    const body = encoder.encode(text);
-    const header = new Uint8Array(512);
-    const put = (offset: number, value: string) => header.set(encoder.encode(value), offset);
-    put(0, path);
-    put(100, "0000644\0");
-    put(108, "0000000\0");
-    put(116, "0000000\0");
-    put(124, `${body.length.toString(8).padStart(11, "0")}\0`);
-    put(136, "00000000000\0");
-    put(148, "        ");
-    put(156, "0");
-    put(257, "ustar\u000000");
-    const sum = header.reduce((total, byte) => total + byte, 0);
-    put(148, `${sum.toString(8).padStart(6, "0")}\0 `);
-    blocks.push(header, body, new Uint8Array((512 - (body.length % 512)) % 512));
-  }
-  blocks.push(new Uint8Array(1024));
-  const tar = new Uint8Array(await new Blob(blocks).arrayBuffer());
-  if (!gzip) return tar;
-  const stream = new Blob([tar]).stream().pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /** A fake GitHub token: the format secret scanning knows. */

@@ -3,8 +3,10 @@
 // --fail-on), 1 an open finding at or above --fail-on, 2 a usage, config or connection error.
 import { access, constants, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, resolve } from "node:path";
+import { analyzeImage } from "../../../src/core/scan/container/image.ts";
 import type { ServerDefinitions } from "../../../src/core/scan/definition-analyzer.ts";
 import { analyzeServer } from "../../../src/core/scan/definition-analyzer.ts";
+import { AdvisoryError } from "../../../src/core/scan/deps/osv-source.ts";
 import {
   atLeast,
   type Detected,
@@ -18,6 +20,7 @@ import { isActive, type ScanReport } from "../../../src/core/scan/scan-report.ts
 import { serverNameOf, VERSION } from "../options.ts";
 import { advisorySource } from "./dependency-scan.ts";
 import { scanFiles } from "./file-scan.ts";
+import { readImageArchive } from "./image-scan.ts";
 import type { LiveTarget } from "./live-server.ts";
 import { byteSize, count, Progress } from "./progress.ts";
 import { loadScanConfig, type ScanConfig } from "./scan-config.ts";
@@ -69,6 +72,32 @@ async function scanTarget(flags: ScanFlags, config: ScanConfig, io: ScanIo): Pro
   const warn = (text: string) => io.stderr.write(`helmet: ${text}\n`);
   switch (target.kind) {
     case "files": {
+      const image = await readImageArchive(target.path);
+      if (image) {
+        const advisories = await advisorySource(
+          flags.advisories ?? configAdvisories(flags, config) ?? "osv",
+          io.env,
+        );
+        const name = basename(target.path);
+        let result: Awaited<ReturnType<typeof analyzeImage>>;
+        try {
+          result = await analyzeImage(name, image, { advisories });
+        } catch (error) {
+          if (error instanceof AdvisoryError)
+            throw new ScanError(
+              `could not check the image's packages against advisories (${error.message}); pass --advisories FILE or --advisories offline`,
+            );
+          throw new ScanError(`${name} is not an image Helmet can read: ${(error as Error).message}`);
+        }
+        for (const note of result.notes) warn(note);
+        const { layers, files, packages } = result.stats;
+        return {
+          target: { kind: "files", name: target.path.replaceAll("\\", "/") },
+          detected: result.detected,
+          stats: { files },
+          note: `scanned image ${name}: ${count(layers)} ${layers === 1 ? "layer" : "layers"}, ${count(files)} ${files === 1 ? "file" : "files"}, ${count(packages)} OS ${packages === 1 ? "package" : "packages"}`,
+        };
+      }
       const state = { files: 0, bytes: 0 };
       const progress = new Progress(
         io.stderr,

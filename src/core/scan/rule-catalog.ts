@@ -5,6 +5,7 @@ import { CODE_RULES } from "./code/code-rules.ts";
 import { CONTAINER_RULES } from "./container/container-rules.ts";
 import { DEPENDENCY_RULES } from "./deps/dependency-rules.ts";
 import type { DetectionMethod, OwaspId, Remediation, Severity } from "./finding.ts";
+import { PACKAGE_RULES } from "./package-rules.ts";
 
 export interface RuleInfo {
   id: string;
@@ -331,10 +332,14 @@ function secretRules(): RuleInfo[] {
 }
 
 export const RULES: ReadonlyMap<string, RuleInfo> = new Map(
-  [...TOOL_RULES, ...secretRules(), ...CODE_RULES, ...DEPENDENCY_RULES, ...CONTAINER_RULES].map((rule) => [
-    rule.id,
-    rule,
-  ]),
+  [
+    ...TOOL_RULES,
+    ...secretRules(),
+    ...CODE_RULES,
+    ...DEPENDENCY_RULES,
+    ...CONTAINER_RULES,
+    ...PACKAGE_RULES,
+  ].map((rule) => [rule.id, rule]),
 );
 
 export function ruleInfo(id: string): RuleInfo {

@@ -192,10 +192,15 @@ function oneEditApart(a: string, b: string): boolean {
   return short.slice(i) === long.slice(i + 1);
 }
 
+/** A package where a file names it: a lockfile entry, or an OS package in an image's package database. */
+export type PackageOccurrence = Pick<LockedPackage, "name" | "version" | "direct" | "dev" | "line"> & {
+  ecosystem: string;
+};
+
 function finding(
   ruleId: string,
   path: string,
-  pkg: LockedPackage,
+  pkg: PackageOccurrence,
   detail: Partial<Detected> & { identity: string; description: string; match: string },
 ): Detected {
   const rule = ruleInfo(ruleId);
@@ -214,12 +219,13 @@ function finding(
   };
 }
 
-const describe = (pkg: LockedPackage) =>
+const describe = (pkg: PackageOccurrence) =>
   `${pkg.name}${pkg.version ? `@${pkg.version}` : ""} (${pkg.ecosystem}${pkg.direct === true ? ", direct" : pkg.direct === false ? ", transitive" : ""}${pkg.dev ? ", development only" : ""})`;
 
-function vulnerable(
+/** The finding for a package `match` says is vulnerable, with its fix as the remedy. */
+export function vulnerable(
   path: string,
-  pkg: LockedPackage,
+  pkg: PackageOccurrence,
   match: ReturnType<typeof matchAll>[number]["matches"][number],
 ): Detected {
   const rule = ruleInfo("dep-known-vulnerability");
