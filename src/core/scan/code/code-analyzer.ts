@@ -100,8 +100,8 @@ export function analyzeSourceFile(path: string, text: string): Detected[] {
     out.push(
       finding(module, rule.id, parameter.line, {
         severity: "medium",
-        description: `Tool ${toolName(parameter.tool)} declares \`${parameter.parameter}\` as a string with no maximum length, pattern or set of values, and it reaches ${hit.sink.label} (\`${hit.callee}\`, line ${hit.line}). ${rule.summary}`,
-        identity: `${parameter.tool}:${parameter.parameter}`,
+        description: `Tool ${toolName(parameter.tool)} declares \`${parameter.name}\` as a string with no maximum length, pattern or set of values, and it reaches ${hit.sink.label} (\`${hit.callee}\`, line ${hit.line}). ${rule.summary}`,
+        identity: `${parameter.tool}:${parameter.name}`,
       }),
     );
   }
@@ -154,10 +154,19 @@ function bindingsOf(entry: ToolEntry, source: number): Taint[] {
 /** For a `setRequestHandler(CallToolRequestSchema, (request) => …)` handler: `request.params.arguments` is the input. */
 function withRequestInput(base: ReturnType<TaintAnalysis["moduleState"]>, entry: ToolEntry, source: number) {
   if (entry.input.kind !== "request") return base;
-  const request = entry.handler.params[0]?.name;
-  if (!request) return base;
+  // `(request) => …` reads request.params.arguments; `({ params }) => …` reads params.arguments.
+  const first = entry.handler.params[0]?.target;
+  const params =
+    first?.kind === "pattern" ? first.items.find((item) => item.key === "params")?.target : undefined;
+  const path =
+    first?.kind === "name"
+      ? `${first.name}.params.arguments`
+      : params?.kind === "name"
+        ? `${params.name}.arguments`
+        : null;
+  if (!path) return base;
   const vars = new Map(base.vars);
-  vars.set(`${request}.params.arguments`, [
+  vars.set(path, [
     { source, parameter: null, steps: [{ line: entry.handler.line, what: "arguments" }], cleared: new Set() },
   ]);
   return { ...base, vars };

@@ -43,7 +43,8 @@ export type Stmt =
   /** try/with/switch bodies and other nested blocks, run in order. */
   | { kind: "block"; body: Stmt[]; line: number }
   | { kind: "function"; fn: FunctionIR; line: number }
-  | { kind: "class"; name: string; body: Stmt[]; line: number };
+  /** `fields`: annotated attributes declared in the class body (pydantic models, dataclasses). */
+  | { kind: "class"; name: string; body: Stmt[]; fields?: Param[]; line: number };
 
 export interface Param {
   /** The name the body reads, or null for a destructuring pattern (see `target`). */
@@ -53,6 +54,8 @@ export interface Param {
   annotation: string | null;
   /** The default value as source text (`Field(max_length=64)` carries bounds in Python). */
   defaultText: string | null;
+  /** `...rest` / `*args`: it receives every argument from its position on. */
+  rest?: boolean;
   line: number;
 }
 
@@ -101,6 +104,18 @@ export class LineIndex {
     }
     return lo + 1;
   }
+}
+
+/**
+ * Alternatives (switch cases, match clauses) as a chain of ifs on tests the analysis cannot decide: each branch is
+ * walked on its own, so a `return` in one case does not end the others.
+ */
+export function alternatives(branches: readonly Stmt[][], line: number): Stmt[] {
+  let chain: Stmt[] = [];
+  for (const branch of [...branches].reverse()) {
+    chain = [{ kind: "if", test: { kind: "unknown", line }, consequent: branch, alternate: chain, line }];
+  }
+  return chain;
 }
 
 /** `a.b.c` for a chain of names and literal members, else null. */

@@ -3,6 +3,7 @@
 import type { SyntaxNode } from "@lezer/common";
 import { parser } from "@lezer/javascript";
 import {
+  alternatives,
   dottedName,
   type Expr,
   type FunctionIR,
@@ -98,11 +99,16 @@ class JsLowering {
         return [{ kind: "block", body: parts.flatMap((part) => this.tryPart(part)), line }];
       case "SwitchStatement": {
         const switchBody = parts.find((part) => part.name === "SwitchBody");
-        const inner = switchBody
-          ? partsOf(switchBody).filter((part) => part.name !== "CaseLabel" && part.name !== "DefaultLabel")
-          : [];
-        // Each case may run; as a block, what one case assigns is seen by the next, which is close enough.
-        return [{ kind: "block", body: this.statements(inner), line }];
+        // Each case label starts a branch; falling through to the next case is not followed.
+        const branches: SyntaxNode[][] = [];
+        for (const part of switchBody ? partsOf(switchBody) : []) {
+          if (part.name === "CaseLabel" || part.name === "DefaultLabel") branches.push([]);
+          else branches.at(-1)?.push(part);
+        }
+        return alternatives(
+          branches.map((branch) => this.statements(branch)),
+          line,
+        );
       }
       case "Block":
         return [{ kind: "block", body: this.statements(parts), line }];
@@ -328,6 +334,7 @@ class JsLowering {
         annotation: annotation ? this.#src.of(annotation).replace(/^:\s*/, "") : null,
         defaultText: null,
         line: this.#src.line(part),
+        ...(parts[i - 1]?.name === "Spread" ? { rest: true } : {}),
       });
     }
     return out;

@@ -3,6 +3,7 @@
 import type { SyntaxNode } from "@lezer/common";
 import { parser } from "@lezer/python";
 import {
+  alternatives,
   dottedName,
   type Expr,
   type FunctionIR,
@@ -137,7 +138,10 @@ class PyLowering {
         const matchBody = parts.find((part) => part.name === "MatchBody");
         const clauses = matchBody ? partsOf(matchBody) : [];
         const bodies = clauses.flatMap((clause) => partsOf(clause).filter((part) => part.name === "Body"));
-        return [{ kind: "block", body: bodies.flatMap((b) => this.body(b)), line }];
+        return alternatives(
+          bodies.map((b) => this.body(b)),
+          line,
+        );
       }
       case "FunctionDefinition":
         return [{ kind: "function", fn: this.functionOf(node, [], null), line }];
@@ -288,6 +292,7 @@ class PyLowering {
     const className = name ? this.#src.of(name) : "";
     const body = parts.find((part) => part.name === "Body");
     const members: Stmt[] = [];
+    const fields: Param[] = [];
     for (const member of body ? partsOf(body) : []) {
       if (member.name === "FunctionDefinition") {
         members.push({
@@ -308,10 +313,29 @@ class PyLowering {
             line: this.#src.line(member),
           });
       } else {
+        const field = member.name === "AssignStatement" ? this.field(member) : null;
+        if (field) fields.push(field);
         members.push(...this.statement(member));
       }
     }
-    return { kind: "class", name: className, body: members, line: this.#src.line(node) };
+    return { kind: "class", name: className, body: members, fields, line: this.#src.line(node) };
+  }
+
+  /** `name: str = Field(max_length=5)` in a class body: a declared field. */
+  field(node: SyntaxNode): Param | null {
+    const children = childrenOf(node);
+    const [name, typeDef] = children;
+    if (name?.name !== "VariableName" || typeDef?.name !== "TypeDef") return null;
+    const equals = children.findIndex((child) => child.name === "AssignOp");
+    const value = equals === -1 ? undefined : children[equals + 1];
+    const text = this.#src.of(name);
+    return {
+      name: text,
+      target: { kind: "name", name: text },
+      annotation: this.#src.of(typeDef).replace(/^:\s*/, ""),
+      defaultText: value ? this.#src.of(value) : null,
+      line: this.#src.line(name),
+    };
   }
 
   decorator(node: SyntaxNode): Expr {
@@ -366,6 +390,7 @@ class PyLowering {
         annotation: typeDef ? this.#src.of(typeDef).replace(/^:\s*/, "") : null,
         defaultText: defaultNode ? this.#src.of(defaultNode) : null,
         line: this.#src.line(child),
+        ...(before === "*" ? { rest: true } : {}),
       });
     }
     return out;

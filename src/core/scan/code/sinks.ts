@@ -209,7 +209,6 @@ export const SINKS: readonly SinkSpec[] = [
     language: "javascript",
     callees: [
       "eval",
-      "Function",
       "vm.runInNewContext",
       "vm.runInThisContext",
       "vm.runInContext",
@@ -219,6 +218,14 @@ export const SINKS: readonly SinkSpec[] = [
       "serialize.unserialize",
     ],
     args: [0],
+    label: "code evaluation",
+  },
+  {
+    family: "code-injection",
+    language: "javascript",
+    // `new Function("a", "b", body)`: every argument is compiled (the last is the body).
+    callees: ["Function"],
+    args: [0, 1, 2, 3, 4, 5],
     label: "code evaluation",
   },
   {

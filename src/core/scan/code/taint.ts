@@ -3,7 +3,15 @@
 // input (containment, allow-list, anchored pattern, equality with a constant) marks it for the rest of the path;
 // sanitisers clear a label for their families. Calls to the module's own functions use per-function summaries
 // (which parameters reach which sinks, and the return value), so flows through helpers and methods are followed.
-import { dottedName, type Expr, type FunctionIR, type ModuleIR, type Stmt, type Target } from "./code-ir.ts";
+import {
+  dottedName,
+  type Expr,
+  type FunctionIR,
+  type ModuleIR,
+  type Param,
+  type Stmt,
+  type Target,
+} from "./code-ir.ts";
 import type { FunctionTable } from "./function-table.ts";
 import { type Guard, guardsOf } from "./guards.ts";
 import {
@@ -81,8 +89,7 @@ export class TaintAnalysis {
   run(fn: FunctionIR, bindings: ReadonlyArray<Taint>, base: State): { hits: Hit[]; state: State } {
     const walker = new Walker(this, fn.className, 0);
     const state = copyState(base);
-    for (const [i, param] of fn.params.entries())
-      walker.bind(state, param.target, bindings[i] ?? EMPTY, param.line);
+    for (const [i, param] of fn.params.entries()) walker.bindParam(state, param, bindings[i] ?? EMPTY);
     walker.walk(fn.body, state);
     return { hits: walker.hits, state };
   }
@@ -129,12 +136,9 @@ export class TaintAnalysis {
     const walker = new Walker(this, fn.className, 0);
     const state = this.baseFor(fn);
     for (const [i, param] of fn.params.entries()) {
-      walker.bind(
-        state,
-        param.target,
-        [{ source: -(i + 1), parameter: null, steps: [], cleared: NO_FAMILIES }],
-        param.line,
-      );
+      walker.bindParam(state, param, [
+        { source: -(i + 1), parameter: null, steps: [], cleared: NO_FAMILIES },
+      ]);
     }
     walker.walk(fn.body, state);
     const summary: Summary = { hits: walker.hits, returns: walker.returns, validates: walker.validates };
@@ -247,6 +251,17 @@ class Walker {
     state.kinds = next.kinds;
     state.guards = next.guards;
     return false;
+  }
+
+  /** A parameter: its value, and the kind its type annotation names (`session: aiohttp.ClientSession`). */
+  bindParam(state: State, param: Param, taint: Taint): void {
+    this.bind(state, param.target, taint, param.line);
+    const annotation = param.annotation?.replace(/^Optional\[(.*)\]$/, "$1").trim();
+    if (param.name && annotation && /^[A-Za-z_][\w.]*$/.test(annotation)) {
+      const kind = this.#analysis.qualifiedStatic({ kind: "name", name: annotation, line: param.line });
+      // An imported or dotted type (`ClientSession` from aiohttp, `httpx.AsyncClient`); not `str` or `int`.
+      if (kind?.includes(".")) state.kinds.set(param.name, kind);
+    }
   }
 
   bind(state: State, target: Target, taint: Taint, line: number): void {
@@ -452,7 +467,7 @@ class Walker {
     const inner = copyState(state);
     const step = { line, what: `${fn.name ?? "callback"}()` };
     for (const [i, param] of fn.params.entries()) {
-      walker.bind(inner, param.target, withStep(args[i] ?? EMPTY, step), param.line);
+      walker.bindParam(inner, param, withStep(args[i] ?? EMPTY, step));
     }
     walker.walk(fn.body, inner);
     this.hits.push(...walker.hits);
@@ -473,7 +488,11 @@ class Walker {
     const summary = this.#analysis.summary(fn);
     // A Python method's first parameter is the object it is called on.
     const selfFirst = fn.className !== null && /^(?:self|cls)$/.test(fn.params[0]?.name ?? "");
-    const args = selfFirst ? [receiver, ...given] : given;
+    const positional = selfFirst ? [receiver, ...given] : given;
+    // A rest parameter (`*args`, `...args`) receives every argument from its position on.
+    const restAt = fn.params.findIndex((param) => param.rest);
+    const args =
+      restAt === -1 ? positional : [...positional.slice(0, restAt), union(...positional.slice(restAt))];
     const step = { line, what: `${fn.name ?? "function"}()` };
     for (const hit of summary.hits) {
       const index = -hit.label.source - 1;

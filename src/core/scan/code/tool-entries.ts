@@ -28,7 +28,10 @@ export interface ToolEntry {
 /** A string parameter a schema declares without bounds, and where. */
 export interface UnboundedParameter {
   tool: string | null;
+  /** The tool parameter input arrives in. */
   parameter: string;
+  /** What the finding names: the parameter, or a field of the model it is declared as (`query.metric`). */
+  name: string;
   line: number;
 }
 
@@ -295,7 +298,14 @@ export function unboundedPythonParam(param: Param): boolean {
 /** The unbounded string parameters a module's tool schemas declare. */
 export function unboundedParameters(module: ModuleIR, entries: readonly ToolEntry[]): UnboundedParameter[] {
   const out: UnboundedParameter[] = [];
-  const fromShape = (tool: string | null, shape: Expr | undefined) => {
+  // A schema kept in a module constant (`SCHEMA = {...}` then `inputSchema=SCHEMA`).
+  const constants = new Map<string, Expr>();
+  for (const stmt of module.body) {
+    const target = stmt.kind === "assign" ? stmt.targets[0] : undefined;
+    if (stmt.kind === "assign" && target?.kind === "name") constants.set(target.name, stmt.value);
+  }
+  const fromShape = (tool: string | null, given: Expr | undefined) => {
+    const shape = given?.kind === "name" ? (constants.get(given.name) ?? given) : given;
     if (!shape) return;
     const object = shape.kind === "call" && shape.args[0]?.kind === "object" ? shape.args[0] : shape;
     if (object.kind !== "object") return;
@@ -304,15 +314,32 @@ export function unboundedParameters(module: ModuleIR, entries: readonly ToolEntr
     const fields = properties?.kind === "object" ? properties.entries : object.entries;
     for (const field of fields) {
       if (field.key !== null && (unboundedZodString(field.value) || unboundedSchemaString(field.value)))
-        out.push({ tool, parameter: field.key, line: field.value.line });
+        out.push({ tool, parameter: field.key, name: field.key, line: field.value.line });
     }
   };
   if (module.language === "python") {
+    // Models declared in the module (pydantic, dataclasses): a parameter of that type brings their fields.
+    const models = new Map<string, Param[]>();
+    const collect = (stmts: readonly Stmt[]) => {
+      for (const stmt of stmts)
+        if (stmt.kind === "class" && stmt.fields?.length) models.set(stmt.name, stmt.fields);
+    };
+    collect(module.body);
     for (const entry of entries) {
       if (entry.input.kind !== "params") continue;
       for (const param of entry.handler.params) {
-        if (param.name && !entry.input.skip.has(param.name) && unboundedPythonParam(param))
-          out.push({ tool: entry.tool, parameter: param.name, line: param.line });
+        if (!param.name || entry.input.skip.has(param.name)) continue;
+        if (unboundedPythonParam(param))
+          out.push({ tool: entry.tool, parameter: param.name, name: param.name, line: param.line });
+        for (const field of models.get((param.annotation ?? "").trim()) ?? []) {
+          if (unboundedPythonParam(field))
+            out.push({
+              tool: entry.tool,
+              parameter: param.name,
+              name: `${param.name}.${field.name}`,
+              line: field.line,
+            });
+        }
       }
     }
   }
@@ -348,7 +375,7 @@ export function unboundedParameters(module: ModuleIR, entries: readonly ToolEntr
   });
   const seen = new Set<string>();
   return out.filter((item) => {
-    const key = `${item.tool}\u0000${item.parameter}`;
+    const key = `${item.tool}\u0000${item.name}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
