@@ -6,10 +6,12 @@ import {
   type AdvisorySource,
   analyzeDependencies,
   licenseAllowed,
+  majorsBehind,
   typosquatOf,
 } from "../../src/core/scan/deps/dependency-analyzer.ts";
 import type { OsvRecord } from "../../src/core/scan/deps/osv.ts";
 import { AdvisoryError, OsvApi, OsvSnapshot } from "../../src/core/scan/deps/osv-source.ts";
+import { PackageRegistries } from "../../src/core/scan/deps/registry-source.ts";
 
 const ADVISORIES: OsvRecord[] = [
   {
@@ -134,6 +136,62 @@ describe("analyzeDependencies", () => {
     expect(result.detected.filter((f) => f.ruleId === "dep-known-vulnerability")).toEqual([]);
     expect(result.notes.join("\n")).toContain("not checked against advisories");
     expect(result.notes.join("\n")).toContain("package-lock.json");
+  });
+});
+
+describe("outdated dependencies", () => {
+  it("flags a direct dependency a major behind the latest release, and says so when registries were not asked", async () => {
+    const requirements = "jinja2==2.11.3\nrequests==2.32.3\n";
+    const versions = {
+      description: "test registries",
+      latest: async () =>
+        new Map([
+          ["PyPI\u0000jinja2", "3.1.6"],
+          ["PyPI\u0000requests", "2.32.3"],
+        ]),
+    };
+    const result = await analyzeDependencies([{ path: "requirements.txt", text: requirements }], {
+      advisories: null,
+      versions,
+    });
+    const outdated = result.detected.filter((f) => f.ruleId === "dep-outdated");
+    expect(outdated.map((f) => f.match)).toEqual(["jinja2@2.11.3 (latest 3.1.6)"]);
+    expect(outdated[0]?.description).toContain("1 major version behind the latest release, 3.1.6");
+    const offline = await analyzeDependencies([{ path: "requirements.txt", text: requirements }], {
+      advisories: null,
+      versions: null,
+    });
+    expect(offline.notes.join("\n")).toContain("not checked for newer releases");
+    expect(majorsBehind("npm", "1.9.0", "3.0.0")).toBe(2);
+    expect(majorsBehind("npm", "3.0.0", "3.4.0")).toBe(0);
+    expect(majorsBehind("npm", "4.0.0", "3.9.0")).toBe(0);
+  });
+
+  it("asks npm's and PyPI's registries for the latest release, and leaves out what they do not answer", async () => {
+    const asked: string[] = [];
+    const registries = new PackageRegistries({
+      npmUrl: "https://npm.test",
+      pypiUrl: "https://pypi.test",
+      fetch: async (input) => {
+        const url = String(input);
+        asked.push(url);
+        if (url === "https://npm.test/@scope%2Fpkg")
+          return Response.json({ "dist-tags": { latest: "2.0.0" } });
+        if (url === "https://pypi.test/pypi/jinja2/json")
+          return Response.json({ info: { version: "3.1.6" } });
+        return new Response("not found", { status: 404 });
+      },
+    });
+    const latest = await registries.latest([
+      { ecosystem: "npm", name: "@scope/pkg" },
+      { ecosystem: "PyPI", name: "jinja2" },
+      { ecosystem: "npm", name: "gone" },
+    ]);
+    expect([...latest]).toEqual([
+      ["npm\u0000@scope/pkg", "2.0.0"],
+      ["PyPI\u0000jinja2", "3.1.6"],
+    ]);
+    expect(asked).toHaveLength(3);
   });
 });
 

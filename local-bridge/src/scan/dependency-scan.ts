@@ -9,6 +9,12 @@ import {
 } from "../../../src/core/scan/deps/dependency-analyzer.ts";
 import { lockfileKind } from "../../../src/core/scan/deps/lockfiles.ts";
 import { AdvisoryError, OSV_API_URL, OsvApi, OsvSnapshot } from "../../../src/core/scan/deps/osv-source.ts";
+import {
+  NPM_REGISTRY_URL,
+  PackageRegistries,
+  PYPI_URL,
+  type VersionSource,
+} from "../../../src/core/scan/deps/registry-source.ts";
 import { readText } from "./file-batch.ts";
 import { ScanError } from "./scan-error.ts";
 
@@ -39,6 +45,19 @@ export async function advisorySource(
   }
 }
 
+/** Latest releases for the outdated check: asked of the registries (or HELMET_NPM_REGISTRY / HELMET_PYPI_URL) when
+ * advisories come from the OSV API too; offline and snapshot scans ask nobody. */
+export function versionSource(
+  setting: string,
+  env: Readonly<Record<string, string | undefined>>,
+): VersionSource | null {
+  if (setting !== "osv") return null;
+  return new PackageRegistries({
+    npmUrl: env.HELMET_NPM_REGISTRY || NPM_REGISTRY_URL,
+    pypiUrl: env.HELMET_PYPI_URL || PYPI_URL,
+  });
+}
+
 /** Collects the dependency files a walk meets: what it lists and what it skips as a lockfile. */
 export class DependencyFiles {
   readonly #root: string;
@@ -61,6 +80,7 @@ export class DependencyFiles {
   async analyze(
     advisories: AdvisorySource | null,
     allowedLicenses: readonly string[] | undefined,
+    versions: VersionSource | null,
   ): Promise<DependencyResult> {
     const files: DependencyFile[] = [];
     const notes: string[] = [];
@@ -72,7 +92,7 @@ export class DependencyFiles {
       } else files.push({ path: file.path, text: outcome.text });
     }
     try {
-      const result = await analyzeDependencies(files, { advisories, allowedLicenses });
+      const result = await analyzeDependencies(files, { advisories, allowedLicenses, versions });
       return { ...result, notes: [...notes, ...result.notes] };
     } catch (error) {
       if (error instanceof AdvisoryError) {

@@ -4,6 +4,7 @@ import { realpath, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import ignore from "ignore";
 import type { AdvisorySource } from "../../../src/core/scan/deps/dependency-analyzer.ts";
+import type { VersionSource } from "../../../src/core/scan/deps/registry-source.ts";
 import type { Detected } from "../../../src/core/scan/finding.ts";
 import { DependencyFiles } from "./dependency-scan.ts";
 import type { BatchResult } from "./file-batch.ts";
@@ -32,6 +33,8 @@ export interface DependencyScanOptions {
   /** Null: packages are not checked against advisories (the notes say so). */
   advisories: AdvisorySource | null;
   allowedLicenses?: readonly string[];
+  /** Null: releases are not compared (offline). */
+  versions?: VersionSource | null;
 }
 
 /**
@@ -104,6 +107,7 @@ export async function scanFiles(
     const analysed = await dependencies.analyze(
       dependencyOptions.advisories,
       dependencyOptions.allowedLicenses,
+      dependencyOptions.versions ?? null,
     );
     result.detected.push(...analysed.detected);
     result.notes.push(...analysed.notes);

@@ -18,7 +18,7 @@ import { renderReport } from "../../../src/core/scan/formats/index.ts";
 import { summaryLine } from "../../../src/core/scan/formats/table.ts";
 import { isActive, type ScanReport } from "../../../src/core/scan/scan-report.ts";
 import { serverNameOf, VERSION } from "../options.ts";
-import { advisorySource } from "./dependency-scan.ts";
+import { advisorySource, versionSource } from "./dependency-scan.ts";
 import { scanFiles } from "./file-scan.ts";
 import { readImageArchive } from "./image-scan.ts";
 import type { LiveTarget } from "./live-server.ts";
@@ -104,10 +104,8 @@ async function scanTarget(flags: ScanFlags, config: ScanConfig, io: ScanIo): Pro
         () => `scanning: ${count(state.files)} files, ${byteSize(state.bytes)}`,
       );
       try {
-        const advisories = await advisorySource(
-          flags.advisories ?? configAdvisories(flags, config) ?? "osv",
-          io.env,
-        );
+        const setting = flags.advisories ?? configAdvisories(flags, config) ?? "osv";
+        const advisories = await advisorySource(setting, io.env);
         const result = await scanFiles(
           target.path,
           config.exclude?.paths ?? [],
@@ -115,7 +113,7 @@ async function scanTarget(flags: ScanFlags, config: ScanConfig, io: ScanIo): Pro
             state.files = now.files;
             state.bytes = now.bytes;
           },
-          { advisories, allowedLicenses: config.licenses?.allow },
+          { advisories, allowedLicenses: config.licenses?.allow, versions: versionSource(setting, io.env) },
         );
         for (const note of result.notes) warn(note);
         const deps = result.dependencies;

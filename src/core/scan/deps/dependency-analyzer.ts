@@ -1,11 +1,14 @@
 // Dependencies of a project, from its lockfiles and manifests: known advisories (OSV records, matched by version
-// range, with the fixed version as the remedy), versions a manifest leaves unpinned with no lockfile beside it,
-// names one slip away from a popular package (typosquats), and licences outside an allow-list.
+// range, with the fixed version as the remedy), direct dependencies a major version or more behind their latest
+// release, versions a manifest leaves unpinned with no lockfile beside it, names one slip away from a popular
+// package (typosquats), and licences outside an allow-list.
 import type { Detected } from "../finding.ts";
 import { ruleInfo } from "../rule-catalog.ts";
 import { type LockedPackage, lockfileKind, parseLockfile } from "./lockfiles.ts";
 import { type InstalledPackage, matchAll, normalisePackageName, type OsvRecord } from "./osv.ts";
 import { KNOWN_NEIGHBOURS, POPULAR_NPM, POPULAR_PYPI } from "./popular-packages.ts";
+import { type VersionSource, versionKey } from "./registry-source.ts";
+import { compareVersions } from "./versions.ts";
 
 /** Where advisories come from: the OSV API, or a snapshot for offline and air-gapped scans. */
 export interface AdvisorySource {
@@ -20,6 +23,8 @@ export interface DependencyOptions {
   advisories: AdvisorySource | null;
   /** SPDX licence ids a dependency may carry; the default allows permissive and weak-copyleft licences. */
   allowedLicenses?: readonly string[];
+  /** Latest versions, for the outdated check; absent or null: not checked (null: the notes say so). */
+  versions?: VersionSource | null;
 }
 
 export interface DependencyFile {
@@ -116,6 +121,21 @@ export async function analyzeDependencies(
     }
   } else if (!options.advisories && installed.size > 0) {
     notes.push("dependencies were not checked against advisories (offline, and no OSV snapshot was given)");
+  }
+
+  // Outdated: direct dependencies (or ones the file cannot say are not) a major version or more behind.
+  const direct = read.flatMap((file) =>
+    file.packages.filter((pkg) => pkg.direct !== false && pkg.version !== null).map((pkg) => ({ file, pkg })),
+  );
+  if (options.versions && direct.length > 0) {
+    const latest = await options.versions.latest(direct.map(({ pkg }) => pkg));
+    for (const { file, pkg } of direct) {
+      const newest = latest.get(versionKey(pkg.ecosystem, pkg.name));
+      const behind = newest && pkg.version ? majorsBehind(pkg.ecosystem, pkg.version, newest) : 0;
+      if (newest && behind > 0) detected.push(outdated(file.path, pkg, newest, behind));
+    }
+  } else if (direct.length > 0 && options.versions === null) {
+    notes.push("dependencies were not checked for newer releases (the registries are not asked offline)");
   }
 
   const allowed = new Set(
@@ -247,6 +267,23 @@ export function vulnerable(
           ]
         : rule.remediation.steps,
     },
+  });
+}
+
+/** How many major versions `installed` is behind `latest` (0 when not behind, or when either cannot be read). */
+export function majorsBehind(ecosystem: string, installed: string, latest: string): number {
+  const scheme = ecosystem === "npm" ? "semver" : ecosystem === "PyPI" ? "pep440" : null;
+  if (!scheme || (compareVersions(scheme, installed, latest) ?? 0) >= 0) return 0;
+  const major = (version: string) => Number(/^\D*?(?:\d+!)?(\d+)/.exec(version)?.[1] ?? Number.NaN);
+  const behind = major(latest) - major(installed);
+  return Number.isFinite(behind) && behind > 0 ? behind : 0;
+}
+
+function outdated(path: string, pkg: LockedPackage, latest: string, behind: number): Detected {
+  return finding("dep-outdated", path, pkg, {
+    description: `${describe(pkg)} is ${behind} major ${behind === 1 ? "version" : "versions"} behind the latest release, ${latest}. Old majors stop getting security fixes.`,
+    match: `${pkg.name}@${pkg.version} (latest ${latest})`,
+    identity: `${pkg.ecosystem}:${normalisePackageName(pkg.ecosystem, pkg.name)}@${pkg.version}:outdated`,
   });
 }
 

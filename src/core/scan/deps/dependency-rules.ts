@@ -20,6 +20,21 @@ export const DEPENDENCY_RULES: readonly RuleInfo[] = [
     },
   },
   {
+    id: "dep-outdated",
+    title: "Dependency a major version or more behind",
+    summary:
+      "A direct dependency is pinned to an older major version than its latest release. Old majors stop receiving fixes, so its next advisory may have no fix for this line.",
+    severity: "low",
+    detection: "comparison",
+    owasp: ["MCP04", "LLM03"],
+    cwe: ["CWE-1104"],
+    remediation: {
+      steps: ["Plan the upgrade to the current major; read its migration notes and run the tests."],
+      bestPractice:
+        "Keep dependencies on supported majors with automated update pull requests (Renovate, Dependabot).",
+    },
+  },
+  {
     id: "dep-unpinned",
     title: "Dependency version not pinned",
     summary:
