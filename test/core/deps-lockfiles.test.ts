@@ -158,10 +158,10 @@ describe("package-lock.json", () => {
 
   it("gives scoped packages their full name, the line of their key, and direct from the root's dependencies", () => {
     expect(pick(v3, "@modelcontextprotocol/sdk")).toEqual(
-      npm({ name: "@modelcontextprotocol/sdk", version: "1.12.1", direct: true, line: 40 }),
+      npm({ name: "@modelcontextprotocol/sdk", version: "1.12.1", direct: true, line: 40, license: "MIT" }),
     );
     expect(pick(v3, "raw-body")).toEqual(
-      npm({ name: "raw-body", version: "3.0.0", direct: false, line: 164 }),
+      npm({ name: "raw-body", version: "3.0.0", direct: false, line: 164, license: "MIT" }),
     );
     // A workspace's dependency, hoisted to the top, is direct too.
     expect(pick(v3, "date-fns")).toMatchObject({ direct: true, line: 91 });
@@ -189,7 +189,7 @@ describe("package-lock.json", () => {
 
   it("reports an alias under the real package name", () => {
     expect(pick(v3, "string-width")).toEqual(
-      npm({ name: "string-width", version: "4.2.3", direct: true, line: 221 }),
+      npm({ name: "string-width", version: "4.2.3", direct: true, line: 221, license: "MIT" }),
     );
   });
 
@@ -262,6 +262,46 @@ describe("package-lock.json", () => {
     expect(pick(result, "raw-body")).toMatchObject({ version: "3.0.0", line: 164 });
   });
 
+  it("counts only the project and its workspaces as importers, not the targets of file: links", () => {
+    const packages = (workspaces: string[] | undefined) => ({
+      "": {
+        name: "app",
+        workspaces,
+        dependencies: { lib: "file:../lib", vendored: "file:vendor/vendored", express: "^4.21.0" },
+      },
+      "../lib": { name: "lib", version: "1.0.0", dependencies: { lodash: "^4.17.0" } },
+      "vendor/vendored": { name: "vendored", version: "1.0.0", dependencies: { "left-pad": "^1.3.0" } },
+      "packages/web": { name: "web", dependencies: { react: "^18.3.0" } },
+      "node_modules/lib": { resolved: "../lib", link: true },
+      "node_modules/vendored": { resolved: "vendor/vendored", link: true },
+      "node_modules/web": { resolved: "packages/web", link: true },
+      "node_modules/lodash": { version: "4.17.21" },
+      "node_modules/left-pad": { version: "1.3.0" },
+      "node_modules/react": { version: "18.3.1" },
+      "node_modules/express": { version: "4.21.2" },
+    });
+    const direct = (workspaces: string[] | undefined) =>
+      Object.fromEntries(
+        parseLockfile(
+          "package-lock.json",
+          JSON.stringify({ lockfileVersion: 3, packages: packages(workspaces) }),
+        ).packages.map((pkg) => [pkg.name, pkg.direct]),
+      );
+    // A linked folder's own dependencies, hoisted to the top, are transitive; a workspace's are direct.
+    expect(direct(["packages/*"])).toEqual({ lodash: false, "left-pad": false, react: true, express: true });
+    expect(direct(["./packages/**", "!packages/web"])).toMatchObject({ react: false, "left-pad": false });
+    // Without a workspaces list, a folder linked from inside the project is taken for one; ../lib never is.
+    expect(direct(undefined)).toEqual({ lodash: false, "left-pad": true, react: true, express: true });
+  });
+
+  it("points a repeated key at the entry whose value is kept", () => {
+    const lock =
+      '{\n  "lockfileVersion": 3,\n  "packages": {\n    "node_modules/a": { "version": "1.0.0" },\n    "node_modules/a": { "version": "2.0.0" }\n  }\n}\n';
+    expect(parseLockfile("package-lock.json", lock).packages).toEqual([
+      npm({ name: "a", version: "2.0.0", line: 5 }),
+    ]);
+  });
+
   it("reports entries it cannot use by line and reads the rest", () => {
     const lock =
       '{\n  "lockfileVersion": 3,\n  "packages": {\n    "node_modules/a": 7,\n    "node_modules/b": {},\n    "node_modules/c": { "version": "1.0.0" }\n  }\n}\n';
@@ -303,7 +343,7 @@ describe("package.json", () => {
   it("reads every declared range as a direct dependency, leaving out workspace packages", () => {
     expect(manifest.kind).toBe("package-json");
     expect(manifest.problems).toEqual([]);
-    expect(manifest.packages).toHaveLength(13);
+    expect(manifest.packages).toHaveLength(12);
     expect(manifest.packages.every((pkg) => pkg.direct === true)).toBe(true);
     expect(manifest.packages.map((pkg) => pkg.name)).not.toContain("@weather/shared");
   });
@@ -319,8 +359,13 @@ describe("package.json", () => {
     expect(pick(manifest, "bufferutil")).toMatchObject({ requirement: ">=4.0.9 <5", dev: false, line: 30 });
   });
 
-  it("keeps a package named in two sections twice, and reads aliases and sources", () => {
-    expect(pick(manifest, "zod", null)).toMatchObject({ requirement: "^3.23.0", line: 33 });
+  it("leaves peerDependencies to the consumer, and reads aliases and sources", () => {
+    // zod is also a peer ("^3.23.0", line 33): only the pinned dependency counts, so no unpinned range is reported.
+    expect(manifest.packages.filter((pkg) => pkg.name === "zod")).toEqual([
+      npm({ name: "zod", version: "3.25.67", direct: true, line: 21 }),
+    ]);
+    const peersOnly = parseLockfile("package.json", '{ "peerDependencies": { "react": "^18" } }');
+    expect(peersOnly).toMatchObject({ packages: [], problems: [] });
     expect(pick(manifest, "string-width")).toMatchObject({ requirement: "^4.2.0", line: 20 });
     expect(pick(manifest, "left-pad-fork")).toMatchObject({
       version: null,
@@ -417,24 +462,31 @@ describe("pnpm-lock.yaml", () => {
     expect(pick(v5, "client-only")).toMatchObject({ direct: false, dev: false });
   });
 
-  it("counts peer variants of one version once", () => {
-    const lock = [
-      "lockfileVersion: '6.0'",
-      "dependencies:",
-      "  use-sync:",
-      "    specifier: ^1.2.0",
-      "    version: 1.2.0(react@18.2.0)",
-      "packages:",
-      "  /use-sync@1.2.0(react@18.2.0):",
-      "    resolution: {integrity: sha512-AAAA}",
-      "    dev: false",
-      "  /use-sync@1.2.0(react@17.0.2):",
-      "    resolution: {integrity: sha512-AAAA}",
-      "    dev: false",
-      "",
-    ].join("\n");
-    const result = parseLockfile("pnpm-lock.yaml", lock);
-    expect(result.packages).toEqual([npm({ name: "use-sync", version: "1.2.0", direct: true, line: 7 })]);
+  it("counts peer variants of one version once, needed outside development if any variant is", () => {
+    const lock = (firstDev: boolean, secondDev: boolean) =>
+      [
+        "lockfileVersion: '6.0'",
+        "dependencies:",
+        "  use-sync:",
+        "    specifier: ^1.2.0",
+        "    version: 1.2.0(react@18.2.0)",
+        "packages:",
+        "  /use-sync@1.2.0(react@18.2.0):",
+        "    resolution: {integrity: sha512-AAAA}",
+        `    dev: ${firstDev}`,
+        "  /use-sync@1.2.0(react@17.0.2):",
+        "    resolution: {integrity: sha512-AAAA}",
+        `    dev: ${secondDev}`,
+        "",
+      ].join("\n");
+    const read = (first: boolean, second: boolean) =>
+      parseLockfile("pnpm-lock.yaml", lock(first, second)).packages;
+    // Whichever variant comes first, a production variant makes the package production.
+    expect(read(true, false)).toEqual([npm({ name: "use-sync", version: "1.2.0", direct: true, line: 7 })]);
+    expect(read(false, true)).toEqual([npm({ name: "use-sync", version: "1.2.0", direct: true, line: 7 })]);
+    expect(read(true, true)).toEqual([
+      npm({ name: "use-sync", version: "1.2.0", direct: true, dev: true, line: 7 }),
+    ]);
   });
 
   it("names the line of a YAML error in a truncated file and keeps the packages before it", () => {
@@ -629,8 +681,63 @@ describe("requirements files", () => {
     ["requirements/base.txt", false],
     ["requirements.txt", false],
     ["requirements-prod.txt", false],
+    ["docs/requirements.txt", true],
+    ["requirements/dev.txt", true],
+    // A folder's name says nothing unless it is one that only holds development files.
+    ["services/dev-portal/requirements.txt", false],
+    ["test-harness/requirements.txt", false],
+    ["dev/requirements.txt", false],
   ])("%s: dev is %s", (path, dev) => {
     expect(parseLockfile(path, "pytest==8.4.1\n").packages[0]?.dev).toBe(dev);
+  });
+
+  it("reads the version of an archive named by a name @ URL requirement, as for a bare URL", () => {
+    const text = [
+      "requests @ https://files.example.com/requests-2.31.0-py3-none-any.whl",
+      "typing-extensions @ https://files.example.com/typing_extensions-4.14.0-py3-none-any.whl",
+      "other @ https://files.example.com/requests-2.31.0.tar.gz",
+      "https://files.example.com/requests-2.31.0-py3-none-any.whl",
+    ].join("\n");
+    const result = parseLockfile("requirements.txt", text);
+    expect(result.problems).toEqual([]);
+    expect(result.packages.map((pkg) => [pkg.name, pkg.version, pkg.requirement])).toEqual([
+      ["requests", "2.31.0", null],
+      ["typing-extensions", "4.14.0", null],
+      // The archive belongs to another package: nothing says which version of "other" this is.
+      ["other", null, ""],
+      ["requests", "2.31.0", null],
+    ]);
+  });
+
+  it("skips local folders as it skips -e .", () => {
+    const text =
+      ".\n./libs/foo\n.[dev]\n../sibling\nfile:///srv/project\n-e .\nflask==3.0.3\n./dist/pkg-1.0.0-py3-none-any.whl\n";
+    const result = parseLockfile("requirements.txt", text);
+    expect(result.problems).toEqual([]);
+    expect(ids(result)).toEqual(["flask@3.0.3", "pkg@1.0.0"]);
+  });
+
+  it("continues a # via note only with indented lines, never with a stray comment", () => {
+    const text = [
+      "requests==2.32.3",
+      "# Security pins below",
+      "urllib3==2.2.2",
+      "    # via",
+      "    #   requests",
+      "    #   -r requirements.in",
+      "# see the wiki",
+      "flask==3.0.3",
+      "    # via -r requirements.in",
+      "# TODO: drop when upstream fixes it",
+      "",
+    ].join("\n");
+    const result = parseLockfile("requirements.txt", text);
+    expect(result.packages.map((pkg) => [pkg.name, pkg.direct])).toEqual([
+      // No note of its own: unknown, not transitive because of the comment after it.
+      ["requests", null],
+      ["urllib3", true],
+      ["flask", true],
+    ]);
   });
 
   it("reports each unreadable line by number and reads the others", () => {
@@ -810,7 +917,8 @@ describe("pyproject.toml", () => {
       source: "git+https://github.com/acme/weather-utils.git@v0.3.1",
       line: 18,
     });
-    expect(pick(pep621, "typer")).toMatchObject({ version: "0.16.0", dev: false, line: 24 });
+    // `cli = ["rich>=13", "typer===0.16.0"]` is one line.
+    expect(pick(pep621, "typer")).toMatchObject({ version: "0.16.0", dev: false, line: 23 });
   });
 
   it("reads PEP 735 groups and uv's dev-dependencies as dev, skipping group includes", () => {
@@ -853,11 +961,127 @@ describe("pyproject.toml", () => {
     expect(ids(result)).toEqual(["good@1.0"]);
   });
 
+  it("gives one-line arrays, inline tables and names that prefix others their own lines", () => {
+    const text = [
+      "[project]",
+      'name = "x"',
+      'dependencies = ["httpx>=0.27", "mcp==1.9.4", "rich"]',
+      'optional-dependencies = { cli = ["rich>=13"], web = [',
+      '  "pkg10>=1",',
+      '  "pkg1; python_version < \\"3.13\\"",',
+      "] }",
+      "",
+      "[tool.poetry.dependencies]",
+      'numpy = [{ version = "<2.0", python = "<3.12" },',
+      '  { version = "^2.1", python = ">=3.12" }]',
+      "",
+    ].join("\n");
+    const result = parseLockfile("pyproject.toml", text);
+    expect(result.problems).toEqual([]);
+    expect(result.packages.map((pkg) => `${pkg.name}:${pkg.line}`)).toEqual([
+      "httpx:3",
+      "mcp:3",
+      "rich:3",
+      "rich:4",
+      "pkg10:5",
+      "pkg1:6",
+      "numpy:10",
+      "numpy:11",
+    ]);
+  });
+
   it("keeps the tables before a syntax error", () => {
     const result = parseLockfile("pyproject.toml", truncated("pep621.pyproject.toml", '"ruff>=0.12"', 4));
     expect(result.problems).toEqual([
       "pyproject.toml: not valid TOML at line 35: unfinished string; kept the 9 packages read before it",
     ]);
     expect(result.packages.map((pkg) => pkg.name)).toContain("typer");
+  });
+});
+
+describe("hostile input: bounded work and sane answers", () => {
+  // Linked to each other, 14,000 entries of one name make 196 million edges: gigabytes, and a timeout.
+  it("links 14,000 uv.lock entries of one name through one node, not to each other", () => {
+    const entries = Array.from(
+      { length: 14_000 },
+      (_, i) => `[[package]]\nname = "a"\nversion = "1.0.${i}"\ndependencies = [{ name = "a" }]\n`,
+    );
+    const member =
+      '[[package]]\nname = "app"\nversion = "0.1.0"\nsource = { editable = "." }\ndependencies = [{ name = "a" }]\n';
+    const result = parseLockfile("uv.lock", ["version = 1\n", member, ...entries].join("\n"));
+    expect(result.problems).toEqual([]);
+    expect(result.packages).toHaveLength(14_000);
+    expect(result.packages.every((pkg) => pkg.direct === true && !pkg.dev)).toBe(true);
+    expect(result.packages.at(-1)).toMatchObject({ version: "1.0.13999", line: 9 + 13_999 * 5 });
+  });
+
+  it("joins a requirement continued over 40,000 --hash lines once", () => {
+    const hash = `    --hash=sha256:${"0".repeat(64)}`;
+    const lines = [
+      "uvicorn==0.34.3 \\",
+      ...Array.from({ length: 40_000 }, () => `${hash} \\`),
+      hash,
+      "anyio==4.9.0",
+    ];
+    const result = parseLockfile("requirements.txt", lines.join("\n"));
+    expect(result.problems).toEqual([]);
+    expect(result.packages.map((pkg) => `${pkg.name}@${pkg.version}:${pkg.line}`)).toEqual([
+      "uvicorn@0.34.3:1",
+      "anyio@4.9.0:40003",
+    ]);
+  });
+
+  it("reads a requirement line with 200,000 spaces in it in one pass", () => {
+    const result = parseLockfile("requirements.txt", `flask${" ".repeat(200_000)}==3.0.3 --hash=sha256:00\n`);
+    expect(result.problems).toEqual([]);
+    expect(ids(result)).toEqual(["flask@3.0.3"]);
+  });
+
+  it("finds the lines of 16,000 Poetry dependencies and 16,000 PEP 621 items in one pass", () => {
+    const count = 16_000;
+    const poetry = Array.from({ length: count }, (_, i) => `pkg-${i} = "^1.${i}"`);
+    const pep621 = Array.from({ length: count }, (_, i) => `  "dep-${i}>=1.${i}",`);
+    const text = [
+      "[project]",
+      'name = "x"',
+      "dependencies = [",
+      ...pep621,
+      "]",
+      "[tool.poetry.dependencies]",
+      ...poetry,
+    ];
+    const result = parseLockfile("pyproject.toml", text.join("\n"));
+    expect(result.problems).toEqual([]);
+    expect(result.packages).toHaveLength(2 * count);
+    expect(pick(result, "dep-15999").line).toBe(3 + count);
+    expect(pick(result, "pkg-0").line).toBe(count + 6);
+    expect(pick(result, "pkg-15999").line).toBe(2 * count + 5);
+  });
+
+  it.each([
+    ["requirements.txt", "=\n".repeat(2_000_000)],
+    ["yarn.lock", "=\n".repeat(2_000_000)],
+    [
+      "package-lock.json",
+      `{"lockfileVersion":3,"packages":{${Array.from({ length: 200_000 }, (_, i) => `"node_modules/p${i}":1`).join(",")}}}`,
+    ],
+  ])("%s: keeps the first problems of hundreds of thousands and counts the rest", (path, text) => {
+    const result = parseLockfile(path, text);
+    expect(result.packages).toEqual([]);
+    expect(result.problems).toHaveLength(51);
+    expect(result.problems.at(-1)).toMatch(/^\S+: …and \d+ more problems$/);
+    const more = Number(/(\d+) more/.exec(result.problems.at(-1) ?? "")?.[1]);
+    expect(50 + more).toBe(path === "package-lock.json" ? 200_000 : 2_000_000);
+  });
+
+  it.each([
+    ["flow collections", `lockfileVersion: '9.0'\npackages: ${"[".repeat(20_000)}${"]".repeat(20_000)}\n`],
+    ["block mappings", Array.from({ length: 5_000 }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n")],
+  ])("says YAML nested thousands deep (%s) is nested too deeply", (_, text) => {
+    for (const path of ["pnpm-lock.yaml", "yarn.lock"]) {
+      const result = parseLockfile(path, path === "yarn.lock" ? `__metadata:\n  version: 8\n${text}` : text);
+      expect(result.problems.join("\n")).toContain("nested too deeply");
+      expect(result.problems.join("\n")).not.toMatch(/call stack|stack overflow/i);
+    }
   });
 });

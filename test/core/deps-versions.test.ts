@@ -228,9 +228,17 @@ describe("Alpine (apk)", () => {
     expectAscending("alpine", chain);
   });
 
-  it("reads a missing revision as r0 and a bare suffix as number 0", () => {
-    expectEqual("alpine", ["1.2.3", "1.2.3-r0"]);
-    expectEqual("alpine", ["1.0_p", "1.0_p0", "1.0_p0-r0"]);
+  it("sorts a missing revision before r0 and a bare suffix before its number 0, as apk-tools does", () => {
+    expectAscending("alpine", ["1.2.3", "1.2.3-r0", "1.2.3-r1"]);
+    expectAscending("alpine", ["1.0_p", "1.0_p0", "1.0_p0-r0", "1.0_p1"]);
+    expectAscending("alpine", ["1.0_rc", "1.0_rc0", "1.0"]);
+  });
+
+  it("compares a later component with a leading zero as text, as apk-tools does, and the first as a number", () => {
+    expectAscending("alpine", ["8.2.0", "8.2.001", "8.2.0015", "8.2.002", "8.2.1"]);
+    expectAscending("alpine", ["1.0", "1.00", "1.000", "1.01", "1.1"]);
+    expectAscending("alpine", ["1.05", "1.050", "1.1"]);
+    expectEqual("alpine", ["1.0", "01.0", "001.0"]);
   });
 
   it.each([

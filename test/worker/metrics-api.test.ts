@@ -5,8 +5,14 @@ import { api, ingestEvent, mintToken, openBridgeSession, shipEvents } from "./he
 const TEAM = "metrics-api";
 let token: string;
 const hour = 3_600_000;
-// Two whole hours, an hour back, so the window and its buckets are fixed.
-const start = Math.floor((Date.now() - 3 * hour) / hour) * hour;
+const day = 24 * hour;
+// Two whole hours, at least an hour back, so the window and its buckets are fixed; and both in one UTC day, so a
+// day bucket holds them all whatever the time the tests run (shifted back when they would straddle midnight).
+const candidate = Math.floor((Date.now() - 3 * hour) / hour) * hour;
+const start =
+  Math.floor(candidate / day) === Math.floor((candidate + 2 * hour - 1) / day)
+    ? candidate
+    : Math.floor((candidate + 2 * hour) / day) * day - 2 * hour;
 
 const call = (at: number, tool: string, subject: string, overrides: Record<string, unknown> = {}) =>
   ingestEvent({

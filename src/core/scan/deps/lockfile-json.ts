@@ -123,7 +123,8 @@ export function readJson(text: string): JsonRead {
         skipSpace();
         if (text[pos] !== ":") fail('":"');
         pos++;
-        if (!keys.has(key)) keys.set(key, keyLine);
+        // A repeated key's last value is the one kept, as JSON.parse does: its line is the one to point at.
+        keys.set(key, keyLine);
         readValue(depth + 1, (value) => {
           object[key] = value;
         });
@@ -201,25 +202,4 @@ export function readJson(text: string): JsonRead {
     error = caught.message;
   }
   return { value, error, keyLine: (object, key) => lines.get(object)?.get(key) };
-}
-
-/** Packages reached from `roots` over `edges` (ids in, ids out), breadth first. */
-export function reachable(roots: Iterable<string>, edges: (id: string) => Iterable<string>): Set<string> {
-  const seen = new Set<string>();
-  const queue: string[] = [];
-  for (const root of roots) {
-    if (!seen.has(root)) {
-      seen.add(root);
-      queue.push(root);
-    }
-  }
-  for (let index = 0; index < queue.length; index++) {
-    for (const next of edges(queue[index] ?? "")) {
-      if (!seen.has(next)) {
-        seen.add(next);
-        queue.push(next);
-      }
-    }
-  }
-  return seen;
 }

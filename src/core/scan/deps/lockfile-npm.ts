@@ -1,15 +1,22 @@
 // npm's package-lock.json / npm-shrinkwrap.json (lockfileVersion 1, 2 and 3) and package.json's declared ranges, plus
 // the npm naming and source rules pnpm and Yarn lockfiles share.
 import { isRecord, type JsonRead, type JsonRecord, readJson, recordAt, stringAt } from "./lockfile-json.ts";
+import { entryProblem, Problems, recovered } from "./lockfile-support.ts";
 import type { FormatRead, LockedPackage } from "./lockfiles.ts";
 
-/** The sections of a package.json that declare dependencies, and whether each is only for development. */
-const DEPENDENCY_SECTIONS = [
+/**
+ * The sections of a package.json whose packages the project installs, and whether each is only for development.
+ * peerDependencies are left out: they are the consumer's to install (a library's peer range is not its own unpinned
+ * dependency), and a project that needs one installs it through one of these sections too.
+ */
+const MANIFEST_SECTIONS = [
   ["dependencies", false],
   ["devDependencies", true],
   ["optionalDependencies", false],
-  ["peerDependencies", false],
 ] as const;
+
+/** In a lockfile, npm 7+ installs the project's peers too: a package the project names as a peer is direct. */
+const DECLARING_SECTIONS = [...MANIFEST_SECTIONS.map(([section]) => section), "peerDependencies"];
 
 const DEFAULT_REGISTRY = /^https?:\/\/registry\.(?:npmjs\.org|yarnpkg\.com)\//;
 const SOURCE_SPEC = /^(?:(?:git(?:\+[a-z]+)?|github|gitlab|bitbucket|gist|https?|file):|\.{0,2}\/|~\/)/i;
@@ -34,15 +41,13 @@ export function splitAtVersion(spec: string): { name: string; rest: string } | n
 }
 
 function jsonProblem(read: JsonRead, count: number): string[] {
-  if (!read.error) return [];
-  const kept = count > 0 ? `; kept the ${count} package${count === 1 ? "" : "s"} read before it` : "";
-  return [`not valid JSON: ${read.error}${kept}`];
+  return recovered(read.error && `not valid JSON: ${read.error}`, count);
 }
 
 /** package-lock.json and npm-shrinkwrap.json. */
 export function parseNpmLock(text: string): FormatRead {
   const read = readJson(text);
-  const problems: string[] = [];
+  const problems = new Problems();
   const packages: LockedPackage[] = [];
   if (!isRecord(read.value)) {
     return { packages, problems: read.error ? jsonProblem(read, 0) : ["the top level is not a JSON object"] };
@@ -50,7 +55,7 @@ export function parseNpmLock(text: string): FormatRead {
   const root = read.value;
   const version = root.lockfileVersion;
   if (version !== undefined && version !== 1 && version !== 2 && version !== 3) {
-    problems.push(`lockfileVersion ${JSON.stringify(version)} is not one this reader knows (1 to 3)`);
+    problems.add(`lockfileVersion ${JSON.stringify(version)} is not one this reader knows (1 to 3)`);
   }
   // Version 2 carries both sections; "packages" is the complete one.
   if (isRecord(root.packages)) {
@@ -58,19 +63,110 @@ export function parseNpmLock(text: string): FormatRead {
   } else if (isRecord(root.dependencies)) {
     readV1Dependencies(root.dependencies, read, packages, problems);
   } else if (!read.error) {
-    problems.push('has neither a "packages" nor a "dependencies" section');
+    problems.add('has neither a "packages" nor a "dependencies" section');
   }
-  problems.unshift(...jsonProblem(read, packages.length));
-  return { packages, problems };
+  return { packages, problems: problems.list(jsonProblem(read, packages.length)) };
 }
 
 /** Names a package.json-like entry declares in any dependency section. */
 function declaredNames(entry: JsonRecord): Set<string> {
   const names = new Set<string>();
-  for (const [section] of DEPENDENCY_SECTIONS) {
+  for (const section of DECLARING_SECTIONS) {
     for (const name of Object.keys(recordAt(entry, section))) names.add(name);
   }
   return names;
+}
+
+/**
+ * Glob matching costs the product of pattern and path lengths: a hostile lockfile's patterns and folders are bounded
+ * (a project has a few patterns, folder names stay under 255 characters, and a monorepo under a thousand workspaces).
+ */
+const MAX_PATTERNS = 16;
+const MAX_PATTERN_LENGTH = 100;
+const MAX_FOLDER_LENGTH = 255;
+const MAX_WORKSPACES = 1000;
+
+/**
+ * Which folders outside node_modules are importers: "" and the workspaces the root's `workspaces` patterns name.
+ * Without that list, a link target inside the project is taken for a workspace; one outside it (file:../lib) never is.
+ */
+function importerTest(section: JsonRecord): (path: string) => boolean {
+  const listed = recordAt(section, "").workspaces;
+  const patterns = Array.isArray(listed) ? listed : isRecord(listed) ? listed.packages : undefined;
+  if (Array.isArray(patterns)) {
+    const globs = patterns
+      .filter(
+        (pattern): pattern is string => typeof pattern === "string" && pattern.length <= MAX_PATTERN_LENGTH,
+      )
+      .slice(0, MAX_PATTERNS);
+    const include = globs.filter((glob) => !glob.startsWith("!")).map(globSegments);
+    const exclude = globs.filter((glob) => glob.startsWith("!")).map((glob) => globSegments(glob.slice(1)));
+    let tested = 0;
+    return (path) => {
+      if (path === "") return true;
+      const segments = path.split("/");
+      if (tested++ >= MAX_WORKSPACES || segments.some((segment) => segment.length > MAX_FOLDER_LENGTH)) {
+        return false;
+      }
+      return (
+        include.some((glob) => globMatch(glob, segments)) &&
+        !exclude.some((glob) => globMatch(glob, segments))
+      );
+    };
+  }
+  const linked = new Set<string>();
+  for (const entry of Object.values(section)) {
+    const target = isRecord(entry) && entry.link === true ? stringAt(entry, "resolved") : undefined;
+    if (target) linked.add(target);
+  }
+  const outside = (path: string) => /^(?:[\\/]|[A-Za-z]:)/.test(path) || path.split(/[\\/]/).includes("..");
+  return (path) => path === "" || (linked.has(path) && !outside(path));
+}
+
+function globSegments(glob: string): string[] {
+  return glob.replace(/^\.\//, "").replace(/\/+$/, "").split("/");
+}
+
+/**
+ * A workspaces glob against a folder path, segment by segment: `**` spans any number of folders, `*` and `?` stay
+ * within one. Step by step rather than through a RegExp, which a glob of many stars would make backtrack for ages.
+ */
+function globMatch(glob: readonly string[], path: readonly string[]): boolean {
+  // consumed[j]: the glob segments so far can match the first j folders of the path.
+  let consumed = Array.from({ length: path.length + 1 }, (_, j) => j === 0);
+  for (const part of glob) {
+    const next = consumed.map(() => false);
+    for (let j = 0; j <= path.length; j++) {
+      if (part === "**") next[j] = next[j - 1] === true || consumed[j] === true;
+      else if (j > 0 && consumed[j - 1] && segmentMatch(part, path[j - 1] ?? "")) next[j] = true;
+    }
+    consumed = next;
+  }
+  return consumed[path.length] === true;
+}
+
+/** `*` and `?` within one folder name, greedy with one backtrack point: linear in practice, quadratic at worst. */
+function segmentMatch(pattern: string, name: string): boolean {
+  let p = 0;
+  let n = 0;
+  let star = -1;
+  let resume = 0;
+  while (n < name.length) {
+    if (p < pattern.length && (pattern[p] === "?" || pattern[p] === name[n])) {
+      p++;
+      n++;
+    } else if (pattern[p] === "*") {
+      star = p++;
+      resume = n;
+    } else if (star !== -1) {
+      p = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === "*") p++;
+  return p === pattern.length;
 }
 
 /** Lockfile versions 2 and 3: `packages` keyed by install path, "" being the project. */
@@ -78,13 +174,15 @@ function readPackagesSection(
   section: JsonRecord,
   read: JsonRead,
   out: LockedPackage[],
-  problems: string[],
+  problems: Problems,
 ): void {
-  // Importers are the project and its workspaces: entries whose path is not inside a node_modules folder.
+  // Importers are the project and its workspaces, whose declarations make a package direct. Other folders outside
+  // node_modules are file: dependencies' targets: packages like any other, whose dependencies are transitive.
+  const isImporter = importerTest(section);
   const importers = new Map<string, Set<string>>();
   const allDeclared = new Set<string>();
   for (const [path, entry] of Object.entries(section)) {
-    if (path.includes("node_modules/") || !isRecord(entry)) continue;
+    if (path.includes("node_modules/") || !isRecord(entry) || !isImporter(path)) continue;
     const names = declaredNames(entry);
     importers.set(path === "" ? "" : `${path}/`, names);
     for (const name of names) allDeclared.add(name);
@@ -94,7 +192,7 @@ function readPackagesSection(
     if (cut === -1) continue;
     const line = read.keyLine(section, path) ?? 1;
     if (!isRecord(entry)) {
-      problems.push(`line ${line}: the entry for "${path}" is not an object`);
+      problems.add(entryProblem(line, path, entry, "an object"));
       continue;
     }
     // Links point at folders of the project itself (workspaces, file: folders), not at installed packages.
@@ -105,7 +203,7 @@ function readPackagesSection(
     const version = stringAt(entry, "version");
     // An entry without a version is damaged; reported, it is not passed on as if it were unpinned.
     if (!version) {
-      problems.push(`line ${line}: "${path}" has no version`);
+      problems.add(`line ${line}: "${path}" has no version`);
       continue;
     }
     const importer = path.slice(0, cut);
@@ -133,7 +231,7 @@ function licenseOf(entry: JsonRecord): { license?: string } {
 }
 
 /** Lockfile version 1: `dependencies` nested like node_modules itself. */
-function readV1Dependencies(top: JsonRecord, read: JsonRead, out: LockedPackage[], problems: string[]): void {
+function readV1Dependencies(top: JsonRecord, read: JsonRead, out: LockedPackage[], problems: Problems): void {
   // Version 1 does not record the project's own dependencies. A top-level package nothing else requires can only be
   // there for the project; one that something requires may be wanted by the project as well, so it stays unknown.
   const required = new Set<string>();
@@ -150,12 +248,12 @@ function readV1Dependencies(top: JsonRecord, read: JsonRead, out: LockedPackage[
     for (const [key, entry] of Object.entries(level)) {
       const line = read.keyLine(level, key) ?? 1;
       if (!isRecord(entry)) {
-        problems.push(`line ${line}: the entry for "${key}" is not an object`);
+        problems.add(entryProblem(line, key, entry, "an object"));
         continue;
       }
       const written = stringAt(entry, "version");
       if (!written) {
-        problems.push(`line ${line}: "${key}" has no version`);
+        problems.add(`line ${line}: "${key}" has no version`);
         continue;
       }
       let name = key;
@@ -195,30 +293,29 @@ function readV1Dependencies(top: JsonRecord, read: JsonRead, out: LockedPackage[
 export function parsePackageJson(text: string): FormatRead {
   const read = readJson(text);
   const packages: LockedPackage[] = [];
-  const problems: string[] = [];
+  const problems = new Problems();
   if (!isRecord(read.value)) {
     return { packages, problems: read.error ? jsonProblem(read, 0) : ["the top level is not a JSON object"] };
   }
   const manifest = read.value;
-  for (const [section, dev] of DEPENDENCY_SECTIONS) {
+  for (const [section, dev] of MANIFEST_SECTIONS) {
     const declared = manifest[section];
     if (declared === undefined) continue;
     if (!isRecord(declared)) {
-      problems.push(`line ${read.keyLine(manifest, section) ?? 1}: "${section}" is not an object`);
+      problems.add(`line ${read.keyLine(manifest, section) ?? 1}: "${section}" is not an object`);
       continue;
     }
     for (const [key, range] of Object.entries(declared)) {
       const line = read.keyLine(declared, key) ?? 1;
       if (typeof range !== "string") {
-        problems.push(`line ${line}: ${section} "${key}" is not a string`);
+        problems.add(`line ${line}: ${section} "${key}" is not a string`);
         continue;
       }
       const parsed = declaredRange(key, range);
       if (parsed) packages.push({ ecosystem: "npm", ...parsed, direct: true, dev, line });
     }
   }
-  problems.unshift(...jsonProblem(read, packages.length));
-  return { packages, problems };
+  return { packages, problems: problems.list(jsonProblem(read, packages.length)) };
 }
 
 /** A package.json entry read into name, version, requirement and source; null for the project's own packages. */

@@ -1,6 +1,8 @@
 // pip's requirements files (requirements.txt and friends) and the PEP 508 requirement strings they share with
 // pyproject.toml. Referenced files (-r, -c) are not followed: each is read on its own when the scanner finds it.
+import { lines, Problems } from "./lockfile-support.ts";
 import type { FormatRead, LockedPackage } from "./lockfiles.ts";
+import { normalisePackageName } from "./osv.ts";
 
 export interface Pep508 {
   /** As written, extras and spacing removed. */
@@ -55,6 +57,14 @@ export function versionFields(specifier: string): Pick<LockedPackage, "version" 
   return { version, requirement: version ? null : specifier };
 }
 
+/** A `name @ url` requirement's version: the one its archive's file name gives, when that names the same package. */
+export function urlFields(name: string, url: string): Pick<LockedPackage, "version" | "requirement"> {
+  const archive = archiveName(url);
+  const same =
+    archive !== null && normalisePackageName("PyPI", archive.name) === normalisePackageName("PyPI", name);
+  return same ? { version: archive.version, requirement: null } : { version: null, requirement: "" };
+}
+
 interface Logical {
   text: string;
   line: number;
@@ -62,26 +72,36 @@ interface Logical {
   comment: string;
 }
 
-/** Joins continuation lines and splits off comments: a # at the start or after whitespace starts one. */
-function logicalLines(text: string): Logical[] {
-  const out: Logical[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let index = 0; index < lines.length; index++) {
-    const start = index + 1;
-    let joined = lines[index] ?? "";
-    while (/(?<!\\)\\$/.test(joined) && index + 1 < lines.length) {
-      index++;
-      joined = `${joined.slice(0, -1)} ${lines[index] ?? ""}`;
+/**
+ * pip's join_lines: a line ending in a backslash goes on with the next one, unless it is a comment line. Only each
+ * physical line's own end is tested and the parts are joined once, so a requirement continued over thousands of
+ * `--hash` lines costs its length. Comments are split off: a # at the start or after whitespace starts one.
+ */
+function* logicalLines(text: string): Generator<Logical> {
+  let parts: string[] = [];
+  let start = 1;
+  for (const { text: row, number } of lines(text)) {
+    if (parts.length === 0) start = number;
+    let end = row.length;
+    while (end > 0 && row.charCodeAt(end - 1) === 92) end--;
+    if (end < row.length && !/^\s*#/.test(row)) {
+      parts.push(row.slice(0, end));
+      continue;
     }
-    joined = joined.replace(/\\$/, "");
-    const hash = joined.search(/(?:^|\s)#/);
-    out.push({
-      text: (hash === -1 ? joined : joined.slice(0, hash)).trim(),
-      line: start,
-      comment: hash === -1 ? "" : joined.slice(hash).trim(),
-    });
+    parts.push(row);
+    yield logical(parts.join(" "), start);
+    parts = [];
   }
-  return out;
+  if (parts.length > 0) yield logical(parts.join(" "), start);
+}
+
+function logical(joined: string, line: number): Logical {
+  const hash = joined.search(/(?:^|\s)#/);
+  return {
+    text: (hash === -1 ? joined : joined.slice(0, hash)).trim(),
+    line,
+    comment: hash === -1 ? "" : joined.slice(hash).trim(),
+  };
 }
 
 /** A name from a wheel or sdist file name: "numpy-1.9.2-cp34-none-win32.whl", "six-1.16.0.tar.gz". */
@@ -105,8 +125,20 @@ function targetPackage(target: string): { name: string; version: string | null }
   return repository?.[1] ? { name: repository[1], version: null } : null;
 }
 
-const DEV_FILE = /(?:^|[-_./])(?:dev|develop|development|test|tests|testing|lint|docs)(?:[-_./]|$)/i;
+const DEV_WORDS = /(?:^|[-_.])(?:dev|develop|development|test|tests|testing|lint|docs)(?:[-_.]|$)/i;
+/**
+ * Folders whose requirement files are all for development. Other folder names say nothing: a project keeps its
+ * services in folders like services/dev-portal/, whose requirements run in production.
+ */
+const DEV_FOLDERS = new Set(["tests", "docs"]);
 const DIRECT_VIA = /^-r\s|\((?:pyproject\.toml|setup\.py|setup\.cfg)\)$/;
+
+/** requirements-dev.txt, dev-requirements.txt, requirements/test.txt, tests/requirements.txt. */
+function isDevFile(path: string): boolean {
+  const segments = path.split(/[\\/]/);
+  const base = (segments.at(-1) ?? "").replace(/\.txt$/i, "").replace(/requirements/gi, "");
+  return DEV_WORDS.test(base) || DEV_FOLDERS.has((segments.at(-2) ?? "").toLowerCase());
+}
 
 /**
  * A requirements file. pip-compile's "# via" notes, when present, tell direct ("-r requirements.in") from
@@ -114,38 +146,41 @@ const DIRECT_VIA = /^-r\s|\((?:pyproject\.toml|setup\.py|setup\.cfg)\)$/;
  */
 export function parseRequirements(text: string, path = "requirements.txt"): FormatRead {
   const packages: LockedPackage[] = [];
-  const problems: string[] = [];
-  const segments = path.split(/[\\/]/);
-  const dev = DEV_FILE.test(
-    segments
-      .slice(-2)
-      .join("/")
-      .replace(/\.txt$/i, "")
-      .replace(/requirements/gi, ""),
-  );
+  const problems = new Problems();
+  const dev = isDevFile(path);
   const vias = new Map<LockedPackage, string[]>();
-  // The "# via" notes of the requirement just read, while comment lines may still add to them.
+  // The "# via" notes of the requirement just read, while the lines after it may still add to them.
   let notes: string[] | null = null;
+  let inVia = false;
   let annotated = false;
   for (const { text: content, line, comment } of logicalLines(text)) {
     const via = /^#\s*via\b:?\s*(.*)$/.exec(comment);
     if (via) annotated = true;
     if (content === "") {
-      // Multi-line notes: "# via" then one "#   flask" line per dependent.
-      const item = via ? via[1] : comment.replace(/^#\s*/, "");
-      if (notes && item) notes.push(item);
+      // pip-compile writes "# via" and then one indented "#   flask" line per dependent; any other line ends the
+      // notes, so a stray comment is never taken for one.
+      const item = via ? via[1] : inVia ? /^#\s{2,}(\S.*)$/.exec(comment)?.[1] : undefined;
+      if (notes && (via || item !== undefined)) {
+        inVia = true;
+        if (item) notes.push(item);
+      } else {
+        notes = null;
+        inVia = false;
+      }
       continue;
     }
     notes = null;
+    inVia = false;
     const parsed = requirementLine(content);
     if (parsed === null) continue;
     if (typeof parsed === "string") {
-      problems.push(`line ${line}: ${parsed}: ${content.length > 80 ? `${content.slice(0, 80)}…` : content}`);
+      problems.add(`line ${line}: ${parsed}: ${content.length > 80 ? `${content.slice(0, 80)}…` : content}`);
       continue;
     }
     const found: LockedPackage = { ecosystem: "PyPI", ...parsed, direct: null, dev, line };
     packages.push(found);
     notes = via?.[1] ? [via[1]] : [];
+    inVia = via !== null;
     vias.set(found, notes);
   }
   if (annotated) {
@@ -155,10 +190,13 @@ export function parseRequirements(text: string, path = "requirements.txt"): Form
       if (items.length > 0) found.direct = items.some((item) => DIRECT_VIA.test(item));
     }
   }
-  return { packages, problems };
+  return { packages, problems: problems.list() };
 }
 
 type RequirementFields = Pick<LockedPackage, "name" | "version" | "requirement" | "source">;
+
+/** A path pip installs from: ".", "..", "./libs/foo", ".[dev]", "/abs/path", "C:\\src", "~/x" or a file: URL. */
+const LOCAL = /^(?:\.{1,2}(?:[\\/[]|$)|[\\/]|~[\\/]|[A-Za-z]:[\\/]|file:)/i;
 
 /** A URL, VCS or path requirement: a version only when an archive's file name gives one. */
 function fromTarget(target: string, found: { name: string; version: string | null }): RequirementFields {
@@ -173,19 +211,25 @@ function requirementLine(content: string): RequirementFields | null | string {
     const found = targetPackage(target);
     if (found) return fromTarget(target, found);
     // An editable local folder without a name is the project's own code ("-e .").
-    return /^[a-z]+\+|:\/\//i.test(target) ? "cannot tell which package this editable URL installs" : null;
+    return /^[a-z]+\+|:\/\//i.test(target) && !LOCAL.test(target)
+      ? "cannot tell which package this editable URL installs"
+      : null;
   }
   // Options (-r, -c, --index-url, --hash on its own line…) are pip's business, not packages.
   if (content.startsWith("-")) return null;
-  if (/^(?:[a-z][a-z0-9+.-]*:\/\/|\.{0,2}[\\/]|[a-z]+\+)/i.test(content)) {
+  if (LOCAL.test(content) || /^(?:[a-z][a-z0-9+.-]*:\/\/|[a-z]+\+)/i.test(content)) {
     const target = content.split(/\s+/)[0] ?? content;
     const found = targetPackage(target);
-    return found ? fromTarget(target, found) : "cannot tell which package this URL or path installs";
+    if (found) return fromTarget(target, found);
+    // A local folder with no archive name is the project's own code or a sibling project's, as with "-e .".
+    return LOCAL.test(target) ? null : "cannot tell which package this URL or path installs";
   }
-  // Per-requirement options (--hash=…) follow the requirement after whitespace.
-  const requirement = content.split(/\s+--?[a-z]/i)[0] ?? content;
+  // Per-requirement options (--hash=…) follow the requirement after whitespace. One space before the dash, not
+  // \s+: a run of spaces would be retried from each of its spaces, quadratic on a line of thousands.
+  const option = content.search(/\s--?[a-z]/i);
+  const requirement = option === -1 ? content : content.slice(0, option);
   const parsed = parsePep508(requirement);
   if (typeof parsed === "string") return `not a requirement (${parsed})`;
-  if (parsed.url) return { name: parsed.name, version: null, requirement: "", source: parsed.url };
+  if (parsed.url) return { name: parsed.name, ...urlFields(parsed.name, parsed.url), source: parsed.url };
   return { name: parsed.name, ...versionFields(parsed.specifier), source: null };
 }

@@ -1,57 +1,10 @@
-// pnpm's pnpm-lock.yaml, lockfile versions 5.x, 6.0 and 9.0, and the YAML reading Yarn Berry's lockfile shares.
-// Package keys differ by version: "/name/1.2.3_peer" (5), "/name@1.2.3(peer@1.0.0)" (6), "name@1.2.3" (9).
-import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
-import { isRecord, type JsonRecord, reachable, recordAt, stringAt } from "./lockfile-json.ts";
+// pnpm's pnpm-lock.yaml, lockfile versions 5.x, 6.0 and 9.0. Package keys differ by version: "/name/1.2.3_peer" (5),
+// "/name@1.2.3(peer@1.0.0)" (6), "name@1.2.3" (9).
+import { isRecord, type JsonRecord, recordAt, stringAt } from "./lockfile-json.ts";
 import { npmSource, splitAtVersion } from "./lockfile-npm.ts";
+import { entryProblem, Problems, reachable } from "./lockfile-support.ts";
+import { readYaml, scalarText } from "./lockfile-yaml.ts";
 import type { FormatRead, LockedPackage } from "./lockfiles.ts";
-
-export interface YamlRead {
-  /** The document as plain data, as much as could be read. */
-  value: unknown;
-  problems: string[];
-  /** The 1-based lines of the keys of the mapping at `path` (top-level keys for []). */
-  keyLines(path: readonly string[]): Map<string, number>;
-}
-
-/** Reads YAML keeping key lines; syntax errors become problems and the rest of the document is still read. */
-export function readYaml(text: string): YamlRead {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, logLevel: "error" });
-  const problems = doc.errors.slice(0, 5).map((error) => {
-    const line = counter.linePos(error.pos[0]).line;
-    const what = (error.message.split("\n")[0] ?? error.code).replace(/ at line \d+, column \d+:?$/, "");
-    return `not valid YAML at line ${line}: ${what}`;
-  });
-  if (doc.errors.length > 5) problems.push(`…and ${doc.errors.length - 5} more YAML errors`);
-  let value: unknown;
-  try {
-    // The alias limit stops "billion laughs" documents from expanding without bound.
-    value = doc.toJS({ maxAliasCount: 100 });
-  } catch (error) {
-    problems.push(`the YAML could not be read: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return {
-    value,
-    problems,
-    keyLines(path) {
-      const lines = new Map<string, number>();
-      const node = path.length === 0 ? doc.contents : doc.getIn(path, true);
-      if (!isMap(node)) return lines;
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? pair.key : null;
-        if (key?.range && !lines.has(String(key.value))) {
-          lines.set(String(key.value), counter.linePos(key.range[0]).line);
-        }
-      }
-      return lines;
-    },
-  };
-}
-
-/** A scalar as text (YAML reads some versions and flags as numbers). */
-export function scalarText(value: unknown): string | undefined {
-  return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
-}
 
 const IMPORTER_SECTIONS = [
   ["dependencies", false],
@@ -84,21 +37,21 @@ function splitId(id: string, major: number): { name: string; version: string } |
 /** pnpm-lock.yaml. */
 export function parsePnpmLock(text: string): FormatRead {
   const yaml = readYaml(text);
-  const problems = [...yaml.problems];
+  const problems = new Problems();
   const packages: LockedPackage[] = [];
   if (!isRecord(yaml.value)) {
-    if (problems.length === 0) problems.push("the top level is not a YAML mapping");
-    return { packages, problems };
+    return {
+      packages,
+      problems: yaml.problems.length > 0 ? yaml.problems : ["the top level is not a YAML mapping"],
+    };
   }
   const root = yaml.value;
   let major = Number.parseFloat(scalarText(root.lockfileVersion) ?? "");
   if (!Number.isFinite(major)) {
-    problems.push("has no lockfileVersion; read as version 9.0");
+    problems.add("has no lockfileVersion; read as version 9.0");
     major = 9;
   } else if (major < 5 || major >= 10) {
-    problems.push(
-      `lockfileVersion ${String(root.lockfileVersion)} is not one this reader knows (5.x to 9.0)`,
-    );
+    problems.add(`lockfileVersion ${String(root.lockfileVersion)} is not one this reader knows (5.x to 9.0)`);
   }
   const section = recordAt(root, "packages");
   const ids = new Set(Object.keys(section).map((key) => packageId(key, major)));
@@ -154,46 +107,52 @@ export function parsePnpmLock(text: string): FormatRead {
   }
 
   const lines = yaml.keyLines(["packages"]);
-  const seen = new Set<string>();
+  // Peer variants of one version are one package to the analyzer, needed outside development if any variant is.
+  const variants = new Map<string, LockedPackage>();
   for (const [key, entry] of Object.entries(section)) {
     const line = lines.get(key) ?? 1;
     const id = packageId(key, major);
     if (!isRecord(entry)) {
-      const what = entry === null ? "has nothing under it (the file may be truncated)" : "is not a mapping";
-      problems.push(`line ${line}: the entry for "${key}" ${what}`);
+      problems.add(entryProblem(line, key, entry, "a mapping"));
       continue;
     }
     const split = splitId(id, major);
     const name = stringAt(entry, "name") ?? split?.name;
     if (!name) {
-      problems.push(`line ${line}: cannot read a package name from "${key}"`);
+      problems.add(`line ${line}: cannot read a package name from "${key}"`);
       continue;
     }
     const keyVersion = split && /^\d+\.\d+\.\d+/.test(split.version) ? split.version : undefined;
     const version = scalarText(entry.version) ?? keyVersion ?? null;
-    // Peer variants of one version are one package to the analyzer.
+    const dev = devOnly ? devOnly(id) : entry.dev === true;
     const unique = `${name}@${version}`;
-    if (seen.has(unique)) continue;
-    seen.add(unique);
+    const known = variants.get(unique);
+    if (known) {
+      known.dev &&= dev;
+      known.direct ||= direct.has(id);
+      continue;
+    }
     const resolution = recordAt(entry, "resolution");
     if (Object.keys(resolution).length === 0) {
-      problems.push(`line ${line}: "${key}" has no resolution (the file may be truncated)`);
+      problems.add(`line ${line}: "${key}" has no resolution (the file may be truncated)`);
     }
-    packages.push({
+    const found: LockedPackage = {
       ecosystem: "npm",
       name,
       version,
       requirement: null,
       direct: direct.has(id),
-      dev: devOnly ? devOnly(id) : entry.dev === true,
+      dev,
       line,
       source: pnpmSource(resolution) ?? (split && !keyVersion ? split.version : null),
-    });
+    };
+    variants.set(unique, found);
+    packages.push(found);
   }
   if (Object.keys(section).length === 0 && direct.size > 0) {
-    problems.push('has importers but no "packages" section');
+    problems.add('has importers but no "packages" section');
   }
-  return { packages, problems };
+  return { packages, problems: problems.list(yaml.problems) };
 }
 
 function pnpmSource(resolution: JsonRecord): string | null {

@@ -1,72 +1,20 @@
 // Python's lockfiles and manifest beyond requirements files: poetry.lock and uv.lock (TOML), Pipfile.lock (JSON) and
 // pyproject.toml's declared dependencies (PEP 621, PEP 735 groups, Poetry's tables, uv's dev-dependencies).
-import { parse, TomlError } from "smol-toml";
-import { isRecord, type JsonRecord, reachable, readJson, recordAt, stringAt } from "./lockfile-json.ts";
-import { parsePep508, versionFields } from "./lockfile-pip.ts";
+import { isRecord, type JsonRecord, readJson, recordAt, stringAt } from "./lockfile-json.ts";
+import { parsePep508, urlFields, versionFields } from "./lockfile-pip.ts";
+import { entryProblem, Problems, reachable, recovered } from "./lockfile-support.ts";
+import { packageHeaderLines, readToml, type TomlPath, tomlLines } from "./lockfile-toml.ts";
 import type { FormatRead, LockedPackage } from "./lockfiles.ts";
+import { normalisePackageName } from "./osv.ts";
 
 /** PEP 503's comparison form of a name, for matching a lockfile's references to its entries. */
-function normalise(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, "-");
-}
+const normalise = (name: string) => normalisePackageName("PyPI", name);
 
-const TABLE_HEADER = /^\s*\[/;
 /** PyPI itself, which needs no mention as a source. */
 const DEFAULT_INDEX = /^https?:\/\/(?:pypi\.org|pypi\.python\.org|files\.pythonhosted\.org)\//;
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
-}
-
-/**
- * Reads TOML; on a syntax error it reads again up to the table where the error is, so a truncated lockfile still
- * gives the packages before the damage.
- */
-function readToml(text: string): { value: JsonRecord; problem: string | null } {
-  let rows: string[] | null = null;
-  let problem: string | null = null;
-  let end = Number.POSITIVE_INFINITY;
-  for (let attempt = 0; attempt < 4; attempt++) {
-    try {
-      const value = parse(rows ? rows.slice(0, end).join("\n") : text) as JsonRecord;
-      return { value, problem };
-    } catch (error) {
-      const line = error instanceof TomlError ? error.line : 0;
-      const what = (error instanceof Error ? error.message : String(error))
-        .split("\n")[0]
-        ?.replace(/^Invalid TOML document:\s*/, "");
-      problem ??= `not valid TOML${line ? ` at line ${line}` : ""}: ${what}`;
-      if (!line) break;
-      rows ??= text.split(/\r?\n/);
-      // Cut before the table header the error belongs to (or is on), and try what comes before it.
-      let header = Math.min(line, end) - 1;
-      while (header > 0 && !TABLE_HEADER.test(rows[header] ?? "")) header--;
-      if (header <= 0) break;
-      end = header;
-    }
-  }
-  return { value: {}, problem };
-}
-
-/** The 1-based lines of a TOML file's `[[package]]` headers, in order (the n-th belongs to the n-th package). */
-function packageHeaderLines(text: string): number[] {
-  const lines: number[] = [];
-  const rows = text.split("\n");
-  for (let index = 0; index < rows.length; index++) {
-    if (/^\s*\[\[\s*package\s*\]\]/.test(rows[index] ?? "")) lines.push(index + 1);
-  }
-  return lines;
-}
-
 function tablesIn(value: unknown): JsonRecord[] {
   return Array.isArray(value) ? value.filter(isRecord) : [];
-}
-
-function withRecovery(problem: string | null, count: number): string[] {
-  if (!problem) return [];
-  return [
-    count > 0 ? `${problem}; kept the ${count} package${count === 1 ? "" : "s"} read before it` : problem,
-  ];
 }
 
 /** poetry.lock: every package pinned; dev from `category` (Poetry 1) or `groups` (Poetry 2). */
@@ -74,7 +22,7 @@ export function parsePoetryLock(text: string): FormatRead {
   const { value, problem } = readToml(text);
   const headers = packageHeaderLines(text);
   const entries = tablesIn(value.package);
-  const problems: string[] = [];
+  const problems = new Problems();
   // poetry.lock does not say which packages the project asked for, but one nothing else depends on must be one.
   const referenced = new Set<string>();
   for (const entry of entries) {
@@ -86,9 +34,7 @@ export function parsePoetryLock(text: string): FormatRead {
     const name = stringAt(entry, "name");
     const version = stringAt(entry, "version");
     if (!name || !version) {
-      problems.push(
-        `line ${line}: a package has no ${name ? "version" : "name"} (the file may be truncated)`,
-      );
+      problems.add(`line ${line}: a package has no ${name ? "version" : "name"} (the file may be truncated)`);
       return;
     }
     const groups = Array.isArray(entry.groups) ? entry.groups : null;
@@ -103,8 +49,8 @@ export function parsePoetryLock(text: string): FormatRead {
       source: poetrySource(recordAt(entry, "source")),
     });
   });
-  if (!problem && value.package === undefined) problems.push("has no [[package]] entries");
-  return { packages, problems: [...withRecovery(problem, packages.length), ...problems] };
+  if (!problem && value.package === undefined) problems.add("has no [[package]] entries");
+  return { packages, problems: problems.list(recovered(problem, packages.length)) };
 }
 
 function poetrySource(source: JsonRecord): string | null {
@@ -122,20 +68,25 @@ export function parseUvLock(text: string): FormatRead {
   const { value, problem } = readToml(text);
   const headers = packageHeaderLines(text);
   const entries = tablesIn(value.package);
-  const problems: string[] = [];
+  const problems = new Problems();
   const id = (entry: JsonRecord): string =>
     `${normalise(stringAt(entry, "name") ?? "")}@${stringAt(entry, "version")}`;
-  const byName = new Map<string, string[]>();
+  // A reference without a version names the only entry of that name (uv adds the version when there are several).
+  // It goes to one node per name, linked to that name's entries: ten thousand entries of one name referring to it
+  // make twenty thousand edges, not a hundred million.
+  const nameNode = (name: string) => `${name}@*`;
+  const edges = new Map<string, string[]>();
   for (const entry of entries) {
-    const key = normalise(stringAt(entry, "name") ?? "");
-    byName.set(key, [...(byName.get(key) ?? []), id(entry)]);
+    const node = nameNode(normalise(stringAt(entry, "name") ?? ""));
+    const named = edges.get(node);
+    if (named) named.push(id(entry));
+    else edges.set(node, [id(entry)]);
   }
-  // A reference names a package, with its version when the lock holds several of that name.
   const targets = (refs: unknown): string[] =>
-    tablesIn(refs).flatMap((ref) => {
+    tablesIn(refs).map((ref) => {
       const name = normalise(stringAt(ref, "name") ?? "");
       const version = stringAt(ref, "version");
-      return version ? [`${name}@${version}`] : (byName.get(name) ?? []);
+      return version ? `${name}@${version}` : nameNode(name);
     });
   const groupTargets = (groups: unknown): string[] =>
     isRecord(groups) ? Object.values(groups).flatMap((refs) => targets(refs)) : [];
@@ -144,7 +95,6 @@ export function parseUvLock(text: string): FormatRead {
     const source = recordAt(entry, "source");
     return "editable" in source || "virtual" in source;
   };
-  const edges = new Map<string, string[]>();
   const prodRoots: string[] = [];
   const devRoots: string[] = [];
   for (const entry of entries) {
@@ -166,13 +116,13 @@ export function parseUvLock(text: string): FormatRead {
     const line = headers[index] ?? 1;
     const name = stringAt(entry, "name");
     if (!name) {
-      problems.push(`line ${line}: a package has no name (the file may be truncated)`);
+      problems.add(`line ${line}: a package has no name (the file may be truncated)`);
       return;
     }
     if (isMember(entry)) return;
     const version = stringAt(entry, "version");
     if (!version) {
-      problems.push(`line ${line}: "${name}" has no version (the file may be truncated)`);
+      problems.add(`line ${line}: "${name}" has no version (the file may be truncated)`);
       return;
     }
     const node = id(entry);
@@ -181,14 +131,14 @@ export function parseUvLock(text: string): FormatRead {
       name,
       version,
       requirement: null,
-      direct: hasMembers ? direct.has(node) : null,
+      direct: hasMembers ? direct.has(node) || direct.has(nameNode(normalise(name))) : null,
       dev: !prod.has(node) && devReach.has(node),
       line,
       source: uvSource(recordAt(entry, "source")),
     });
   });
-  if (!problem && value.package === undefined) problems.push("has no [[package]] entries");
-  return { packages, problems: [...withRecovery(problem, packages.length), ...problems] };
+  if (!problem && value.package === undefined) problems.add("has no [[package]] entries");
+  return { packages, problems: problems.list(recovered(problem, packages.length)) };
 }
 
 function uvSource(source: JsonRecord): string | null {
@@ -203,7 +153,7 @@ function uvSource(source: JsonRecord): string | null {
 export function parsePipfileLock(text: string): FormatRead {
   const read = readJson(text);
   const packages: LockedPackage[] = [];
-  const problems: string[] = [];
+  const problems = new Problems();
   if (!isRecord(read.value)) {
     return {
       packages,
@@ -225,13 +175,13 @@ export function parsePipfileLock(text: string): FormatRead {
     const entries = root[section];
     if (entries === undefined) continue;
     if (!isRecord(entries)) {
-      problems.push(`line ${read.keyLine(root, section) ?? 1}: "${section}" is not an object`);
+      problems.add(`line ${read.keyLine(root, section) ?? 1}: "${section}" is not an object`);
       continue;
     }
     for (const [name, entry] of Object.entries(entries)) {
       const line = read.keyLine(entries, name) ?? 1;
       if (!isRecord(entry)) {
-        problems.push(`line ${line}: the entry for "${name}" is not an object`);
+        problems.add(entryProblem(line, name, entry, "an object"));
         continue;
       }
       const written = stringAt(entry, "version");
@@ -242,7 +192,7 @@ export function parsePipfileLock(text: string): FormatRead {
       if (entry.editable === true && (path === "." || path === "./")) continue;
       const git = stringAt(entry, "git");
       if (!written && !git && !path) {
-        problems.push(`line ${line}: "${name}" has no version (the file may be truncated)`);
+        problems.add(`line ${line}: "${name}" has no version (the file may be truncated)`);
         continue;
       }
       const ref = stringAt(entry, "ref");
@@ -254,55 +204,9 @@ export function parsePipfileLock(text: string): FormatRead {
       packages.push({ ecosystem: "PyPI", name, ...fields, direct: null, dev, line, source });
     }
   }
-  if (read.error) {
-    problems.unshift(...withRecovery(`not valid JSON: ${read.error}`, packages.length));
-  }
-  return { packages, problems };
-}
-
-/**
- * Finds the lines of pyproject.toml entries (TOML parsers give no positions): from a table's header, the row of a
- * key, then rows holding each requirement string in turn, never past the next table.
- */
-function lineLocator(text: string): (table: string, key: string, needles: string[]) => number {
-  const rows = text.split(/\r?\n/);
-  const cursors = new Map<string, number>();
-  const headerPattern = (table: string): RegExp => {
-    const parts = table.split(".").map((part) => {
-      const escaped = escapeRegExp(part);
-      return `(?:${escaped}|"${escaped}"|'${escaped}')`;
-    });
-    return new RegExp(`^\\s*\\[\\s*${parts.join("\\s*\\.\\s*")}\\s*\\](?:\\s*#.*)?\\s*$`);
-  };
-  return (table, key, needles) => {
-    const id = `${table}\0${key}`;
-    let cursor = cursors.get(id);
-    if (cursor === undefined) {
-      const header = rows.findIndex((row) => headerPattern(table).test(row));
-      const escaped = escapeRegExp(key);
-      const keyRow = new RegExp(`^\\s*(?:${escaped}|"${escaped}"|'${escaped}')\\s*=`);
-      cursor = Math.max(header, 0);
-      for (let row = header + 1; header !== -1 && row < rows.length; row++) {
-        const current = rows[row] ?? "";
-        if (TABLE_HEADER.test(current)) break;
-        if (keyRow.test(current)) {
-          cursor = row;
-          break;
-        }
-      }
-      cursors.set(id, cursor);
-    }
-    for (const needle of needles) {
-      for (let row = cursor; row < rows.length; row++) {
-        const current = rows[row] ?? "";
-        if (row > cursor && TABLE_HEADER.test(current)) break;
-        if (current.includes(`"${needle}`) || current.includes(`'${needle}`)) {
-          cursors.set(id, row + 1);
-          return row + 1;
-        }
-      }
-    }
-    return cursor + 1;
+  return {
+    packages,
+    problems: problems.list(recovered(read.error && `not valid JSON: ${read.error}`, packages.length)),
   };
 }
 
@@ -315,65 +219,82 @@ function poetryFields(constraint: string): Pick<LockedPackage, "version" | "requ
 /** pyproject.toml: every declared dependency, direct; dependency groups and Poetry's non-main groups are dev. */
 export function parsePyproject(text: string): FormatRead {
   const { value, problem } = readToml(text);
-  const locate = lineLocator(text);
+  const where = tomlLines(text);
+  /** The line of the first of `paths` the scan met, else 1. */
+  const lineOf = (...paths: TomlPath[]): number => {
+    for (const path of paths) {
+      const line = where(path);
+      if (line !== undefined) return line;
+    }
+    return 1;
+  };
   const packages: LockedPackage[] = [];
-  const problems: string[] = [];
+  const problems = new Problems();
 
-  const pep508List = (list: unknown, table: string, key: string, dev: boolean): void => {
+  const pep508List = (list: unknown, path: readonly string[], dev: boolean): void => {
     if (list === undefined) return;
     if (!Array.isArray(list)) {
-      problems.push(`line ${locate(table, key, [])}: ${table}.${key} is not a list`);
+      problems.add(`line ${lineOf(path)}: ${path.join(".")} is not a list`);
       return;
     }
-    for (const item of list) {
+    list.forEach((item: unknown, index) => {
       // PEP 735 lets a group include another ({ include-group = "test" }); that group is read on its own.
-      if (typeof item !== "string") continue;
+      if (typeof item !== "string") return;
+      const line = lineOf([...path, index], path);
       const parsed = parsePep508(item);
-      const name = typeof parsed === "string" ? (/^[A-Za-z0-9._-]+/.exec(item)?.[0] ?? item) : parsed.name;
-      const line = locate(table, key, [item, name]);
       if (typeof parsed === "string") {
-        problems.push(`line ${line}: not a requirement (${parsed}): ${item}`);
-        continue;
+        problems.add(`line ${line}: not a requirement (${parsed}): ${item}`);
+        return;
       }
-      const fields = parsed.url ? { version: null, requirement: "" } : versionFields(parsed.specifier);
-      packages.push({ ecosystem: "PyPI", name, ...fields, direct: true, dev, line, source: parsed.url });
-    }
+      const fields = parsed.url ? urlFields(parsed.name, parsed.url) : versionFields(parsed.specifier);
+      packages.push({
+        ecosystem: "PyPI",
+        name: parsed.name,
+        ...fields,
+        direct: true,
+        dev,
+        line,
+        source: parsed.url,
+      });
+    });
   };
 
   const project = recordAt(value, "project");
-  pep508List(project.dependencies, "project", "dependencies", false);
+  pep508List(project.dependencies, ["project", "dependencies"], false);
   for (const [extra, list] of Object.entries(recordAt(project, "optional-dependencies"))) {
-    pep508List(list, "project.optional-dependencies", extra, false);
+    pep508List(list, ["project", "optional-dependencies", extra], false);
   }
   for (const [group, list] of Object.entries(recordAt(value, "dependency-groups"))) {
-    pep508List(list, "dependency-groups", group, true);
+    pep508List(list, ["dependency-groups", group], true);
   }
   const tool = recordAt(value, "tool");
-  pep508List(recordAt(tool, "uv")["dev-dependencies"], "tool.uv", "dev-dependencies", true);
+  pep508List(recordAt(tool, "uv")["dev-dependencies"], ["tool", "uv", "dev-dependencies"], true);
 
   const poetry = recordAt(tool, "poetry");
-  const poetryTable = (table: JsonRecord, path: string, dev: boolean): void => {
+  const poetryTable = (table: JsonRecord, path: readonly string[], dev: boolean): void => {
     for (const [name, spec] of Object.entries(table)) {
       // The Python version the project supports is not a package.
       if (name.toLowerCase() === "python") continue;
-      const line = locate(path, name, []);
-      for (const constraint of Array.isArray(spec) ? spec : [spec]) {
+      const constraints: unknown[] = Array.isArray(spec) ? spec : [spec];
+      constraints.forEach((constraint, index) => {
+        const line = lineOf(Array.isArray(spec) ? [...path, name, index] : [...path, name], [...path, name]);
         const found = poetryDependency(constraint);
         if (!found) {
-          problems.push(`line ${line}: ${path}.${name} is neither a version nor a dependency table`);
-          continue;
+          problems.add(`line ${line}: ${path.join(".")}.${name} is neither a version nor a dependency table`);
+          return;
         }
         packages.push({ ecosystem: "PyPI", name, ...found, direct: true, dev, line });
-      }
+      });
     }
   };
-  poetryTable(recordAt(poetry, "dependencies"), "tool.poetry.dependencies", false);
-  poetryTable(recordAt(poetry, "dev-dependencies"), "tool.poetry.dev-dependencies", true);
+  poetryTable(recordAt(poetry, "dependencies"), ["tool", "poetry", "dependencies"], false);
+  poetryTable(recordAt(poetry, "dev-dependencies"), ["tool", "poetry", "dev-dependencies"], true);
   for (const [group, table] of Object.entries(recordAt(poetry, "group"))) {
     if (!isRecord(table)) continue;
-    poetryTable(recordAt(table, "dependencies"), `tool.poetry.group.${group}.dependencies`, group !== "main");
+    const path = ["tool", "poetry", "group", group, "dependencies"];
+    poetryTable(recordAt(table, "dependencies"), path, group !== "main");
   }
-  return { packages, problems: [...withRecovery(problem, packages.length), ...problems] };
+  return { packages, problems: problems.list(recovered(problem, packages.length)) };
 }
 
 function poetryDependency(spec: unknown): Pick<LockedPackage, "version" | "requirement" | "source"> | null {

@@ -2,7 +2,8 @@
 // Neither records devDependencies, so dev stays false; which packages are direct is inferred where the file allows.
 import { isRecord, type JsonRecord, recordAt, stringAt } from "./lockfile-json.ts";
 import { npmSource, splitAtVersion } from "./lockfile-npm.ts";
-import { readYaml, scalarText } from "./lockfile-pnpm.ts";
+import { entryProblem, lines, Problems } from "./lockfile-support.ts";
+import { readYaml, scalarText } from "./lockfile-yaml.ts";
 import type { FormatRead, LockedPackage } from "./lockfiles.ts";
 
 /** yarn.lock, either format. */
@@ -73,23 +74,20 @@ function patternName(pattern: string): string | null {
 }
 
 function parseClassic(text: string): FormatRead {
-  const problems: string[] = [];
+  const problems = new Problems();
   const entries: ClassicEntry[] = [];
   // Every "name@range" some entry depends on; a pattern nobody depends on was asked for by the project.
   const referenced = new Set<string>();
   let current: ClassicEntry | null = null;
   let block: string | null = null;
-  const lines = text.split("\n");
-  for (let index = 0; index < lines.length; index++) {
-    const raw = (lines[index] ?? "").replace(/\r$/, "");
+  for (const { text: raw, number: lineNumber } of lines(text)) {
     const trimmed = raw.trim();
     if (trimmed === "" || trimmed.startsWith("#")) continue;
-    const lineNumber = index + 1;
     const indent = raw.length - raw.trimStart().length;
     if (indent === 0) {
       const patterns = trimmed.endsWith(":") ? headerPatterns(trimmed.slice(0, -1)) : null;
       if (!patterns) {
-        problems.push(`line ${lineNumber}: expected an entry header like "name@^1.0.0:"`);
+        problems.add(`line ${lineNumber}: expected an entry header like "name@^1.0.0:"`);
         current = null;
         continue;
       }
@@ -101,7 +99,7 @@ function parseClassic(text: string): FormatRead {
     if (!current) continue;
     const read = words(trimmed);
     if (!read || read.length === 0) {
-      problems.push(`line ${lineNumber}: a quoted value is not closed (the file may be truncated)`);
+      problems.add(`line ${lineNumber}: a quoted value is not closed (the file may be truncated)`);
       continue;
     }
     const [key = "", value] = read;
@@ -119,11 +117,11 @@ function parseClassic(text: string): FormatRead {
     const name = patternName(first);
     const version = entry.fields.get("version");
     if (!name) {
-      problems.push(`line ${entry.line}: cannot read a package name from "${first}"`);
+      problems.add(`line ${entry.line}: cannot read a package name from "${first}"`);
       continue;
     }
     if (!version) {
-      problems.push(`line ${entry.line}: "${first}" has no version (the file may be truncated)`);
+      problems.add(`line ${entry.line}: "${first}" has no version (the file may be truncated)`);
       continue;
     }
     packages.push({
@@ -137,7 +135,7 @@ function parseClassic(text: string): FormatRead {
       source: npmSource(entry.fields.get("resolved")),
     });
   }
-  return { packages, problems };
+  return { packages, problems: problems.list() };
 }
 
 /** "name@range" with the default npm: protocol dropped, so lockfile keys and dependency ranges compare equal. */
@@ -157,26 +155,26 @@ function patchTarget(range: string): string {
 
 function parseBerry(text: string): FormatRead {
   const yaml = readYaml(text);
-  const problems = [...yaml.problems];
+  const problems = new Problems();
   const packages: LockedPackage[] = [];
-  if (!isRecord(yaml.value)) return { packages, problems };
-  const lines = yaml.keyLines([]);
+  if (!isRecord(yaml.value)) return { packages, problems: yaml.problems };
+  const keyLines = yaml.keyLines([]);
   const entries: Array<{ key: string; entry: JsonRecord; line: number }> = [];
-  // Workspaces list the project's own dependencies (devDependencies merged in): those are the direct ones.
+  // Workspaces list the project's own dependencies: those are the direct ones. Berry writes a workspace's
+  // devDependencies into its `dependencies` in the lockfile, so there is no other section to read.
   const wanted = new Set<string>();
   let workspaces = 0;
   for (const [key, entry] of Object.entries(yaml.value)) {
     if (key === "__metadata") continue;
-    const line = lines.get(key) ?? 1;
+    const line = keyLines.get(key) ?? 1;
     if (!isRecord(entry)) {
-      const what = entry === null ? "has nothing under it (the file may be truncated)" : "is not a mapping";
-      problems.push(`line ${line}: the entry for "${key}" ${what}`);
+      problems.add(entryProblem(line, key, entry, "a mapping"));
       continue;
     }
     const resolution = stringAt(entry, "resolution") ?? "";
     if (/^.[^@]*@workspace:/.test(resolution)) {
       workspaces++;
-      for (const field of ["dependencies", "devDependencies", "optionalDependencies"]) {
+      for (const field of ["dependencies", "optionalDependencies"]) {
         for (const [name, range] of Object.entries(recordAt(entry, field))) {
           const text = scalarText(range);
           if (text === undefined) continue;
@@ -194,7 +192,7 @@ function parseBerry(text: string): FormatRead {
     const resolution = stringAt(entry, "resolution");
     let split = resolution ? splitAtVersion(resolution) : null;
     if (!split) {
-      problems.push(`line ${line}: "${key}" has no resolution (the file may be truncated)`);
+      problems.add(`line ${line}: "${key}" has no resolution (the file may be truncated)`);
       // The key still names the package; with a version, that is enough to check it.
       const name = patternName(key.split(",")[0]?.trim() ?? "");
       if (!name || entry.version === undefined) continue;
@@ -206,7 +204,7 @@ function parseBerry(text: string): FormatRead {
     if (protocol === "patch" || protocol === "link" || protocol === "portal") continue;
     const version = scalarText(entry.version);
     if (!version) {
-      problems.push(`line ${line}: "${key}" has no version (the file may be truncated)`);
+      problems.add(`line ${line}: "${key}" has no version (the file may be truncated)`);
       continue;
     }
     const descriptors = key.split(",").map((descriptor) => splitAtVersion(descriptor.trim()));
@@ -222,5 +220,5 @@ function parseBerry(text: string): FormatRead {
       source: protocol === "npm" ? null : split.rest,
     });
   }
-  return { packages, problems };
+  return { packages, problems: problems.list(yaml.problems) };
 }

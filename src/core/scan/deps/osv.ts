@@ -1,8 +1,15 @@
-// Which OSV advisories (https://ossf.github.io/osv-schema/) affect an installed package, the fix to move to and a
-// severity for the report. The records come from the caller; nothing here reaches the network.
+// Which OSV advisories (https://ossf.github.io/osv-schema/) affect an installed package and the fix to move to (the
+// severity is advisory-severity.ts's). The records come from the caller; nothing here reaches the network.
 import { z } from "zod";
 import { type Severity, severityRank } from "../finding.ts";
-import { compareVersions, schemeOfEcosystem, type VersionScheme } from "./versions.ts";
+import { severityOf } from "./advisory-severity.ts";
+import {
+  compareVersions,
+  ecosystemBase,
+  ecosystemRelease,
+  schemeOfEcosystem,
+  type VersionScheme,
+} from "./versions.ts";
 
 const Event = z.union([
   z.object({ introduced: z.string() }),
@@ -16,7 +23,8 @@ const Specific = z.record(z.string(), z.unknown());
 const Score = z.object({ type: z.string(), score: z.string() });
 
 const Range = z.object({
-  type: z.enum(["SEMVER", "ECOSYSTEM", "GIT"]),
+  // Any string: a record with a range type newer than this reader still parses, and that range is skipped.
+  type: z.string(),
   repo: z.string().optional(),
   events: z.array(Event),
 });
@@ -52,7 +60,10 @@ export interface Match {
   aliases: string[];
   summary: string;
   severity: Severity;
-  /** The lowest `fixed` version above the installed one: the remedy. Null when no fix is published. */
+  /**
+   * The remedy: the lowest `fixed` version above the installed one that no range of the advisory affects. Null when
+   * no such fix is published.
+   */
   fixed: string | null;
   /** the versions of the range that matched, for the report */
   range: string;
@@ -75,27 +86,6 @@ export interface PackageAdvisories {
 /** PyPI names per PEP 503 (`Typing_Extensions` is `typing-extensions`); other ecosystems' names as given. */
 export function normalisePackageName(ecosystem: string, name: string): string {
   return ecosystemBase(ecosystem) === "pypi" ? name.toLowerCase().replace(/[-_.]+/g, "-") : name;
-}
-
-function ecosystemBase(ecosystem: string): string {
-  return (ecosystem.split(":")[0] ?? "").trim().toLowerCase();
-}
-
-/**
- * The distribution release after the first `:` (`Debian:12`, `Alpine:v3.19`, `Ubuntu:22.04:LTS`), null for none.
- * Ubuntu's `:LTS` marker and Alpine's `v` are spelling, not a different release; `Ubuntu:Pro:…` stays distinct.
- */
-function ecosystemRelease(ecosystem: string): string | null {
-  const colon = ecosystem.indexOf(":");
-  if (colon < 0) return null;
-  const base = ecosystemBase(ecosystem);
-  const parts = ecosystem
-    .slice(colon + 1)
-    .split(":")
-    .map((part) => part.trim().toLowerCase())
-    .filter((part) => part !== "" && !(base === "ubuntu" && part === "lts"));
-  if (base === "alpine" && parts[0]) parts[0] = parts[0].replace(/^v(?=\d)/, "");
-  return parts.length > 0 ? parts.join(":") : null;
 }
 
 /**
@@ -125,6 +115,11 @@ function bound(event: Event): Bound {
 // The schema's special values: `introduced: "0"` sorts before every version, a `limit` holding `*` after every one.
 const isFloor = (item: Bound) => item.kind === "introduced" && item.version === "0";
 const isCeiling = (item: Bound) => item.kind === "limit" && item.version.includes("*");
+/**
+ * At one version, ends sort before an introduced: [1.0, 2.0) and [2.0, 3.0) listed in any order must leave 2.0
+ * affected, and that needs the second range to reopen after the first one closes.
+ */
+const tieRank = (item: Bound) => (item.kind === "introduced" ? 1 : 0);
 
 type RangeVerdict = { affected: false } | { affected: true; label: string } | "unknown";
 
@@ -142,7 +137,11 @@ function evaluateRange(events: readonly Event[], scheme: VersionScheme, version:
   }
   const sorted = bounds
     .filter((item) => item.kind !== "limit")
-    .sort((a, b) => (isFloor(a) ? (isFloor(b) ? 0 : -1) : isFloor(b) ? 1 : compare(a.version, b.version)));
+    .sort(
+      (a, b) =>
+        Number(isFloor(b)) - Number(isFloor(a)) ||
+        (isFloor(a) ? 0 : compare(a.version, b.version) || tieRank(a) - tieRank(b)),
+    );
   let opened = -1;
   sorted.forEach((item, index) => {
     if (item.kind === "introduced" && (isFloor(item) || compare(version, item.version) >= 0)) opened = index;
@@ -167,53 +166,54 @@ function evaluateRange(events: readonly Event[], scheme: VersionScheme, version:
 interface Fix {
   version: string;
   scheme: VersionScheme;
+  /** The ecosystem the fix is checked in: the caller's, or the entry's release when the caller named none. */
+  scope: string;
 }
 
-function lowestFix(fixes: readonly Fix[]): string | null {
-  let best: Fix | null = null;
-  for (const fix of fixes) {
-    if (best === null || (compareVersions(best.scheme, fix.version, best.version) ?? 0) < 0) best = fix;
-  }
-  return best?.version ?? null;
+/** What one record says about one installed version: the evaluation both the verdict and the remedy start from. */
+interface Assessment {
+  /** The first matching range's versions, or `=version` for a listed version; null when nothing matched. */
+  label: string | null;
+  /** Some range naming the package could not be evaluated at this version. */
+  undetermined: boolean;
+  /** The record's entries for this package (their severities count). */
+  entries: Affected[];
+  /** Every `fixed` version above the installed one: the remedy's candidates. */
+  fixes: Fix[];
 }
 
-/**
- * Whether `record` affects `name` at `version` in `ecosystem` (pass the release when known: `Debian:12`). "unknown"
- * when a range that names the package cannot be evaluated (the version or a bound does not parse in the ecosystem's
- * scheme); null when not affected or withdrawn. GIT ranges need the commit graph and are skipped.
- */
-export function matchAdvisory(
-  record: OsvRecord,
-  ecosystem: string,
-  name: string,
-  version: string,
-): Match | "unknown" | null {
-  if (record.withdrawn !== undefined) return null;
+/** The scheme a range is read in; "skip" for GIT ranges (they need the commit graph) and types this reader predates. */
+function rangeScheme(type: string, ecosystemScheme: VersionScheme | null): VersionScheme | null | "skip" {
+  if (type === "SEMVER") return "semver";
+  if (type === "ECOSYSTEM") return ecosystemScheme;
+  return "skip";
+}
+
+function assess(record: OsvRecord, ecosystem: string, name: string, version: string): Assessment {
   const wantedName = normalisePackageName(ecosystem, name);
-  const entries: Affected[] = [];
-  const fixes: Fix[] = [];
-  let rangeLabel: string | null = null;
+  const found: Assessment = { label: null, undetermined: false, entries: [], fixes: [] };
   let listed: string | null = null;
-  let undetermined = false;
   for (const affected of record.affected ?? []) {
     const pkg = affected.package;
     if (!pkg || !sameEcosystem(pkg.ecosystem, ecosystem)) continue;
     if (normalisePackageName(pkg.ecosystem, pkg.name) !== wantedName) continue;
-    entries.push(affected);
+    found.entries.push(affected);
     const ecosystemScheme = schemeOfEcosystem(pkg.ecosystem);
+    // Debian:11's fix is no fix on Debian:12: a caller that named no release gets each release's fix checked there.
+    const scope = ecosystemRelease(ecosystem) === null ? pkg.ecosystem : ecosystem;
     for (const range of affected.ranges ?? []) {
-      if (range.type === "GIT") continue;
-      const scheme = range.type === "SEMVER" ? "semver" : ecosystemScheme;
+      const scheme = rangeScheme(range.type, ecosystemScheme);
+      if (scheme === "skip") continue;
       if (scheme === null) {
-        undetermined = true;
+        found.undetermined = true;
         continue;
       }
       const verdict = evaluateRange(range.events, scheme, version);
-      if (verdict === "unknown") undetermined = true;
-      else if (verdict.affected) rangeLabel ??= verdict.label;
+      if (verdict === "unknown") found.undetermined = true;
+      else if (verdict.affected) found.label ??= verdict.label;
       for (const event of range.events) {
         if ("fixed" in event && (compareVersions(scheme, event.fixed, version) ?? 0) > 0) {
-          fixes.push({ version: event.fixed, scheme });
+          found.fixes.push({ version: event.fixed, scheme, scope });
         }
       }
     }
@@ -224,16 +224,72 @@ export function matchAdvisory(
           (ecosystemScheme !== null && compareVersions(ecosystemScheme, candidate, version) === 0),
       ) ?? null;
   }
-  const label = rangeLabel ?? (listed === null ? null : `=${listed}`);
-  if (label === null) return undetermined ? "unknown" : null;
-  return {
+  found.label ??= listed === null ? null : `=${listed}`;
+  return found;
+}
+
+/** Each candidate costs a pass over the records: a record listing thousands of fixes is not searched to its end. */
+const MAX_FIX_CANDIDATES = 100;
+
+/**
+ * The lowest candidate that none of `records` affects. A fix for one range can sit inside another ([0, 2.5.0) and
+ * [1.0.0, 1.5.0): 1.5.0 is still affected), so each candidate is checked against every range, lowest first.
+ */
+function lowestSafeFix(records: readonly OsvRecord[], fixes: readonly Fix[], name: string): string | null {
+  const candidates = [...fixes].sort((a, b) => compareVersions(a.scheme, a.version, b.version) ?? 0);
+  const tried = new Set<string>();
+  for (const fix of candidates) {
+    const key = `${fix.scope}\u0000${fix.version}`;
+    if (tried.has(key)) continue;
+    if (tried.size >= MAX_FIX_CANDIDATES) break;
+    tried.add(key);
+    if (records.every((record) => assess(record, fix.scope, name, fix.version).label === null)) {
+      return fix.version;
+    }
+  }
+  return null;
+}
+
+interface Evaluated {
+  record: OsvRecord;
+  match: Match;
+  fixes: Fix[];
+}
+
+function evaluate(
+  record: OsvRecord,
+  ecosystem: string,
+  name: string,
+  version: string,
+): Evaluated | "unknown" | null {
+  if (record.withdrawn !== undefined) return null;
+  const found = assess(record, ecosystem, name, version);
+  if (found.label === null) return found.undetermined ? "unknown" : null;
+  const match: Match = {
     id: record.id,
     aliases: record.aliases ?? [],
     summary: summaryOf(record),
-    severity: severityOf(record, entries),
-    fixed: lowestFix(fixes),
-    range: label,
+    severity: severityOf([record, ...found.entries]),
+    fixed: lowestSafeFix([record], found.fixes, name),
+    range: found.label,
   };
+  return { record, match, fixes: found.fixes };
+}
+
+/**
+ * Whether `record` affects `name` at `version` in `ecosystem` (pass the release when known: `Debian:12`). "unknown"
+ * when a range that names the package cannot be evaluated (the version or a bound does not parse in the ecosystem's
+ * scheme); null when not affected or withdrawn. GIT ranges need the commit graph and are skipped, as are range types
+ * newer than this reader.
+ */
+export function matchAdvisory(
+  record: OsvRecord,
+  ecosystem: string,
+  name: string,
+  version: string,
+): Match | "unknown" | null {
+  const result = evaluate(record, ecosystem, name, version);
+  return result === null || result === "unknown" ? result : result.match;
 }
 
 function summaryOf(record: OsvRecord): string {
@@ -263,14 +319,20 @@ export function matchAll(
     }
   }
   return packages.map((pkg) => {
-    const matches: Match[] = [];
-    const undetermined: string[] = [];
+    const found: Evaluated[] = [];
+    const unknown: OsvRecord[] = [];
     for (const record of index.get(indexKey(pkg.ecosystem, pkg.name)) ?? []) {
-      const result = matchAdvisory(record, pkg.ecosystem, pkg.name, pkg.version);
-      if (result === "unknown") undetermined.push(record.id);
-      else if (result) matches.push(result);
+      const result = evaluate(record, pkg.ecosystem, pkg.name, pkg.version);
+      if (result === "unknown") unknown.push(record);
+      else if (result) found.push(result);
     }
+    const matches = mergeAliases(found, pkg.name);
     matches.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.id < b.id ? -1 : 1));
+    // An advisory already reported under another of its ids is not also "could not tell".
+    const reported = new Set(matches.flatMap((match) => [match.id, ...match.aliases]));
+    const undetermined = unknown
+      .filter((record) => ![record.id, ...(record.aliases ?? [])].some((id) => reported.has(id)))
+      .map((record) => record.id);
     return { package: pkg, matches, undetermined };
   });
 }
@@ -279,121 +341,48 @@ function indexKey(ecosystem: string, name: string): string {
   return `${ecosystemBase(ecosystem)}\u0000${normalisePackageName(ecosystem, name)}`;
 }
 
-// Severity ----------------------------------------------------------------------------------------------------------
-//
-// In order: the database's own label (GitHub's `database_specific.severity`: CRITICAL, HIGH, MODERATE, LOW), on the
-// record then on the package; else the highest CVSS 3.x base score, computed with the specification's formula; else
-// a CVSS 4.0 vector read coarsely (its score needs FIRST's lookup tables, not carried here): high impact on the
-// vulnerable or subsequent system is "high", "critical" when also reachable over the network with low complexity, no
-// attack requirements, privileges or user interaction; low impact only is "medium" over the network or an adjacent
-// one, "low" otherwise; no impact is "low". Then Ubuntu's priority; else "medium", since a known vulnerability with
-// no severity is neither ignorable nor proven critical.
-
-const LABELS: Record<string, Severity> = {
-  CRITICAL: "critical",
-  HIGH: "high",
-  MODERATE: "medium",
-  MEDIUM: "medium",
-  LOW: "low",
-  NEGLIGIBLE: "low",
-};
-
-function severityOf(record: OsvRecord, entries: readonly Affected[]): Severity {
-  for (const specific of [record.database_specific, ...entries.map((entry) => entry.database_specific)]) {
-    const label = specific?.severity;
-    const severity = typeof label === "string" ? LABELS[label.trim().toUpperCase()] : undefined;
-    if (severity) return severity;
-  }
-  const scores = [...(record.severity ?? []), ...entries.flatMap((entry) => entry.severity ?? [])];
-  const v3 = scores
-    .filter((score) => score.type === "CVSS_V3")
-    .map((score) => cvss3BaseScore(score.score))
-    .filter((score) => score !== null);
-  if (v3.length > 0) return ratingOf(Math.max(...v3));
-  for (const score of scores) {
-    const severity =
-      score.type === "CVSS_V4"
-        ? cvss4Coarse(score.score)
-        : score.type === "Ubuntu"
-          ? LABELS[score.score.trim().toUpperCase()]
-          : undefined;
-    if (severity) return severity;
-  }
-  return "medium";
-}
-
-/** CVSS qualitative rating scale; "None" (0.0) reports as low. */
-function ratingOf(score: number): Severity {
-  return score >= 9 ? "critical" : score >= 7 ? "high" : score >= 4 ? "medium" : "low";
-}
-
-function vectorMetrics(vector: string, prefix: RegExp): Map<string, string> | null {
-  const [head, ...parts] = vector.trim().split("/");
-  if (!head || !prefix.test(head)) return null;
-  const metrics = new Map<string, string>();
-  for (const part of parts) {
-    const [key, value, extra] = part.split(":");
-    if (!key || !value || extra !== undefined) return null;
-    metrics.set(key, value);
-  }
-  return metrics;
-}
-
-const CVSS3 = {
-  AV: { N: 0.85, A: 0.62, L: 0.55, P: 0.2 },
-  AC: { L: 0.77, H: 0.44 },
-  UI: { N: 0.85, R: 0.62 },
-  CIA: { H: 0.56, L: 0.22, N: 0 },
-  PR: { N: 0.85, L: 0.62, H: 0.27 },
-  PR_CHANGED: { N: 0.85, L: 0.68, H: 0.5 },
-} satisfies Record<string, Record<string, number>>;
-
-function weight(table: Record<string, number>, value: string | undefined): number | null {
-  return value !== undefined && Object.hasOwn(table, value) ? (table[value] ?? null) : null;
-}
-
-/** The CVSS 3.0/3.1 base score of a vector, or null when it is not one. */
-function cvss3BaseScore(vector: string): number | null {
-  const metrics = vectorMetrics(vector, /^CVSS:3\.[01]$/);
-  if (!metrics) return null;
-  const scope = metrics.get("S");
-  if (scope !== "U" && scope !== "C") return null;
-  const changed = scope === "C";
-  const av = weight(CVSS3.AV, metrics.get("AV"));
-  const ac = weight(CVSS3.AC, metrics.get("AC"));
-  const pr = weight(changed ? CVSS3.PR_CHANGED : CVSS3.PR, metrics.get("PR"));
-  const ui = weight(CVSS3.UI, metrics.get("UI"));
-  const c = weight(CVSS3.CIA, metrics.get("C"));
-  const i = weight(CVSS3.CIA, metrics.get("I"));
-  const a = weight(CVSS3.CIA, metrics.get("A"));
-  if (av === null || ac === null || pr === null || ui === null || c === null || i === null || a === null)
-    return null;
-  const iss = 1 - (1 - c) * (1 - i) * (1 - a);
-  const impact = changed ? 7.52 * (iss - 0.029) - 3.25 * (iss - 0.02) ** 15 : 6.42 * iss;
-  if (impact <= 0) return 0;
-  const exploitability = 8.22 * av * ac * pr * ui;
-  return roundUp(Math.min((changed ? 1.08 : 1) * (impact + exploitability), 10));
-}
-
-/** CVSS 3.1's Roundup: the smallest one-decimal number at or above the input, free of floating-point drift. */
-function roundUp(value: number): number {
-  const scaled = Math.round(value * 100_000);
-  return scaled % 10_000 === 0 ? scaled / 100_000 : (Math.floor(scaled / 10_000) + 1) / 10;
-}
-
-function cvss4Coarse(vector: string): Severity | undefined {
-  const metrics = vectorMetrics(vector, /^CVSS:4\.0$/);
-  if (!metrics) return undefined;
-  const impacts = ["VC", "VI", "VA", "SC", "SI", "SA"].map((key) => metrics.get(key));
-  if (impacts.some((value) => value !== "H" && value !== "L" && value !== "N")) return undefined;
-  const reachable = metrics.get("AV") === "N" || metrics.get("AV") === "A";
-  if (impacts.includes("H")) {
-    const effortless = ["AV:N", "AC:L", "AT:N", "PR:N", "UI:N"].every((pair) => {
-      const [key = "", value] = pair.split(":");
-      return metrics.get(key) === value;
-    });
-    return effortless ? "critical" : "high";
-  }
-  if (impacts.includes("L")) return reachable ? "medium" : "low";
-  return "low";
+/**
+ * One match per vulnerability: databases publish the same one under several ids that alias each other (PYSEC-… and
+ * GHSA-…), and records sharing any id are merged, transitively. The merged match takes the GHSA id when there is one
+ * (else the first), every other id as an alias, the highest severity and the lowest fix none of them contradicts.
+ */
+function mergeAliases(found: readonly Evaluated[], name: string): Match[] {
+  const parent = found.map((_, index) => index);
+  const root = (index: number): number => {
+    let at = index;
+    while (parent[at] !== at) at = parent[at] ?? at;
+    parent[index] = at;
+    return at;
+  };
+  const owner = new Map<string, number>();
+  found.forEach(({ match }, index) => {
+    for (const id of [match.id, ...match.aliases]) {
+      const other = owner.get(id);
+      if (other === undefined) owner.set(id, index);
+      else parent[root(index)] = root(other);
+    }
+  });
+  const groups = new Map<number, [Evaluated, ...Evaluated[]]>();
+  found.forEach((item, index) => {
+    const key = root(index);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  });
+  return [...groups.values()].map((group) => {
+    const [first] = group;
+    if (group.length === 1) return first.match;
+    const chosen = group.find((item) => item.match.id.startsWith("GHSA-")) ?? first;
+    const ids = new Set(group.flatMap((item) => [item.match.id, ...item.match.aliases]));
+    ids.delete(chosen.match.id);
+    const severity = group
+      .map((item) => item.match.severity)
+      .reduce((high, next) => (severityRank(next) > severityRank(high) ? next : high));
+    const fixed = lowestSafeFix(
+      group.map((item) => item.record),
+      group.flatMap((item) => item.fixes),
+      name,
+    );
+    return { ...chosen.match, aliases: [...ids], severity, fixed };
+  });
 }

@@ -1,12 +1,34 @@
 // Version ordering for the ecosystems the dependency analyzer reads: semver 2.0.0 (npm), PEP 440 (PyPI), dpkg (Debian,
-// Ubuntu) and apk (Alpine). Written from the specifications; a version that does not parse compares as null.
+// Ubuntu) and apk (Alpine), and how OSV ecosystem names split into base and release. Written from the specifications
+// (apk from apk-tools' source); a version that does not parse compares as null.
 
 export type VersionScheme = "semver" | "pep440" | "debian" | "alpine";
 
+/** An OSV ecosystem name without its release, lower-cased: `debian` for `Debian:12`, `pypi` for `PyPI`. */
+export function ecosystemBase(ecosystem: string): string {
+  return (ecosystem.split(":")[0] ?? "").trim().toLowerCase();
+}
+
+/**
+ * The distribution release after the first `:` (`Debian:12`, `Alpine:v3.19`, `Ubuntu:22.04:LTS`), null for none.
+ * Ubuntu's `:LTS` marker and Alpine's `v` are spelling, not a different release; `Ubuntu:Pro:…` stays distinct.
+ */
+export function ecosystemRelease(ecosystem: string): string | null {
+  const colon = ecosystem.indexOf(":");
+  if (colon < 0) return null;
+  const base = ecosystemBase(ecosystem);
+  const parts = ecosystem
+    .slice(colon + 1)
+    .split(":")
+    .map((part) => part.trim().toLowerCase())
+    .filter((part) => part !== "" && !(base === "ubuntu" && part === "lts"));
+  if (base === "alpine" && parts[0]) parts[0] = parts[0].replace(/^v(?=\d)/, "");
+  return parts.length > 0 ? parts.join(":") : null;
+}
+
 /** The version scheme of an OSV ecosystem name (`npm`, `PyPI`, `Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.19`). */
 export function schemeOfEcosystem(ecosystem: string): VersionScheme | null {
-  const base = (ecosystem.split(":")[0] ?? "").trim().toLowerCase();
-  switch (base) {
+  switch (ecosystemBase(ecosystem)) {
     case "npm":
       return "semver";
     case "pypi":
@@ -99,7 +121,7 @@ function compareSemver(a: Semver, b: Semver): number {
 
 interface Pep440 {
   epoch: string;
-  /** Trailing zeros dropped: 1.0 and 1.0.0 are the same release. */
+  /** The comparison pads the shorter release with zeros: 1.0 and 1.0.0 are the same release. */
   release: string[];
   pre: { rank: number; number: string } | null;
   post: string | null;
@@ -132,11 +154,9 @@ function parsePep440(text: string): Pep440 | null {
     dev,
     local,
   ] = match;
-  const segments = release.split(".");
-  while (segments.length > 1 && /^0+$/.test(segments[segments.length - 1] ?? "")) segments.pop();
   return {
     epoch,
-    release: segments,
+    release: release.split("."),
     pre: preLabel === undefined ? null : { rank: PRE_RANK[preLabel] ?? 0, number: preNumber ?? "0" },
     post: postImplicit ?? (postLabel === undefined ? null : (postNumber ?? "0")),
     dev: devLabel === undefined ? null : (dev ?? "0"),
@@ -257,74 +277,92 @@ function compareDebianPart(a: string, b: string): number {
 }
 
 // Alpine (apk) ------------------------------------------------------------------------------------------------------
+//
+// apk-tools' own algorithm (src/version.c): a version is a run of tokens, compared pairwise while both are of the same
+// kind. Where one version ends or changes kind first, a pre-release suffix sorts lower, else the kind later in
+// KIND's order sorts lower: 1.2 < 1.2.1 < 1.2a, 1.2.3 < 1.2.3-r0, 1.0_p < 1.0_p0, 1.0_rc1 < 1.0.
 
-interface AlpineVersion {
-  numbers: string[];
-  letter: string;
-  suffixes: Array<{ rank: number; number: string }>;
-  commit: string;
-  revision: string;
+const KIND = {
+  initial: 0,
+  digit: 1,
+  letter: 2,
+  suffix: 3,
+  suffixNumber: 4,
+  commit: 5,
+  revision: 6,
+  end: 7,
+} as const;
+
+interface AlpineToken {
+  kind: number;
+  text: string;
+  /** For suffixes: the rank below, pre-releases under NO_SUFFIX and the others above it. */
+  rank: number;
 }
 
-/** `1.2.3`, one letter, `_suffix[N]`s, an optional `~commit` (hex, compared as text), then `-rN`. */
+/** `1.2.3`, one letter, `_suffix[N]`s, an optional `~commit` (hex), then `-rN`. */
 const APK =
   /^(\d+(?:\.\d+)*)([a-z]?)((?:_(?:alpha|beta|pre|rc|cvs|svn|git|hg|p)\d*)*)(?:~([0-9a-f]+))?(?:-r(\d+))?$/;
 
-/** Pre-release suffixes sort before the plain version (rank 4), the others after it. */
 const SUFFIX_RANK: Record<string, number> = {
-  alpha: 0,
-  beta: 1,
-  pre: 2,
-  rc: 3,
-  cvs: 5,
-  svn: 6,
-  git: 7,
-  hg: 8,
-  p: 9,
+  alpha: 1,
+  beta: 2,
+  pre: 3,
+  rc: 4,
+  cvs: 6,
+  svn: 7,
+  git: 8,
+  hg: 9,
+  p: 10,
 };
-const NO_SUFFIX = 4;
+const NO_SUFFIX = 5;
 
-function parseAlpine(text: string): AlpineVersion | null {
+function parseAlpine(text: string): AlpineToken[] | null {
   const match = APK.exec(text.trim());
   if (!match) return null;
-  const [, numbers = "", letter = "", suffixes = "", commit = "", revision = "0"] = match;
-  return {
-    numbers: numbers.split("."),
-    letter,
-    suffixes: suffixes
-      .split("_")
-      .slice(1)
-      .map((suffix) => {
-        const [, name = "", number = ""] = /^([a-z]+)(\d*)$/.exec(suffix) ?? [];
-        return { rank: SUFFIX_RANK[name] ?? NO_SUFFIX, number: number || "0" };
-      }),
-    commit,
-    revision,
-  };
+  const [, numbers = "", letter = "", suffixes = "", commit, revision] = match;
+  const token = (kind: number, part: string, rank = 0): AlpineToken => ({ kind, text: part, rank });
+  const tokens = numbers.split(".").map((part, i) => token(i === 0 ? KIND.initial : KIND.digit, part));
+  if (letter) tokens.push(token(KIND.letter, letter));
+  for (const suffix of suffixes.split("_").slice(1)) {
+    const [, name = "", number = ""] = /^([a-z]+)(\d*)$/.exec(suffix) ?? [];
+    tokens.push(token(KIND.suffix, name, SUFFIX_RANK[name] ?? NO_SUFFIX));
+    if (number) tokens.push(token(KIND.suffixNumber, number));
+  }
+  if (commit !== undefined) tokens.push(token(KIND.commit, commit));
+  if (revision !== undefined) tokens.push(token(KIND.revision, revision));
+  return tokens;
 }
 
-function compareAlpine(a: AlpineVersion, b: AlpineVersion): number {
-  const shared = Math.min(a.numbers.length, b.numbers.length);
-  for (let i = 0; i < shared; i++) {
-    const order = compareAlpineNumber(a.numbers[i] ?? "0", b.numbers[i] ?? "0", i === 0);
+function compareAlpine(a: AlpineToken[], b: AlpineToken[]): number {
+  for (let i = 0; ; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (!x || !y || x.kind !== y.kind) {
+      if (!x && !y) return 0;
+      if (x?.kind === KIND.suffix && x.rank < NO_SUFFIX) return -1;
+      if (y?.kind === KIND.suffix && y.rank < NO_SUFFIX) return 1;
+      return (y?.kind ?? KIND.end) - (x?.kind ?? KIND.end);
+    }
+    const order = compareAlpineToken(x, y);
     if (order !== 0) return order;
   }
-  // 1.2.1 > 1.2: a further component wins whatever follows the shorter one.
-  if (a.numbers.length !== b.numbers.length) return a.numbers.length - b.numbers.length;
-  if (a.letter !== b.letter) return compareText(a.letter, b.letter);
-  const suffixes = Math.max(a.suffixes.length, b.suffixes.length);
-  for (let i = 0; i < suffixes; i++) {
-    const x = a.suffixes[i];
-    const y = b.suffixes[i];
-    const order =
-      (x?.rank ?? NO_SUFFIX) - (y?.rank ?? NO_SUFFIX) || (x && y ? compareDigits(x.number, y.number) : 0);
-    if (order !== 0) return order;
-  }
-  return compareText(a.commit, b.commit) || compareDigits(a.revision, b.revision);
 }
 
-/** After the first component, one with a leading zero is a decimal fraction: 1.05 < 1.1 < 1.10 (as apk does). */
-function compareAlpineNumber(a: string, b: string, first: boolean): number {
-  if (first || (!a.startsWith("0") && !b.startsWith("0"))) return compareDigits(a, b);
-  return compareText(a.replace(/0+$/, ""), b.replace(/0+$/, ""));
+function compareAlpineToken(x: AlpineToken, y: AlpineToken): number {
+  switch (x.kind) {
+    case KIND.digit:
+      // After the first component, a leading zero makes both compare as text, as Gentoo does: 1.05 < 1.1, 1.0 < 1.00.
+      if (x.text.startsWith("0") || y.text.startsWith("0")) return compareText(x.text, y.text);
+      return compareDigits(x.text, y.text);
+    case KIND.initial:
+    case KIND.suffixNumber:
+    case KIND.revision:
+      return compareDigits(x.text, y.text);
+    case KIND.suffix:
+      return x.rank - y.rank;
+    default:
+      // Letters and commit hashes, byte by byte.
+      return compareText(x.text, y.text);
+  }
 }
