@@ -8,7 +8,7 @@ import {
   type UnpackedFile,
   unpackArchive,
 } from "../core/archive/unpack.ts";
-import { analyzeSourceFile, isSourceFile } from "../core/scan/code/code-analyzer.ts";
+import { analyzeSources, isSourceFile } from "../core/scan/code/code-analyzer.ts";
 import { analyzeDockerfile, isDockerfile } from "../core/scan/container/dockerfile.ts";
 import { analyzeImage, isImageArchive } from "../core/scan/container/image.ts";
 import {
@@ -106,6 +106,7 @@ async function scanPackage(
   const stats = { files: 0, bytes: 0, skipped: 0, packages: 0 };
   const detected: Detected[] = [];
   const dependencyFiles: DependencyFile[] = [];
+  const sources = new Map<string, string>();
   for (const file of files) {
     // Lockfiles are not secret-scanned (their hashes are random by design) but their packages are analysed.
     if (lockfileKind(file.path) && !looksBinary(file.bytes))
@@ -118,9 +119,11 @@ async function scanPackage(
     stats.bytes += file.bytes.byteLength;
     const text = decoder.decode(file.bytes);
     detected.push(...scanTextForSecrets(file.path, text));
-    if (isSourceFile(file.path)) detected.push(...analyzeSourceFile(file.path, text));
+    if (isSourceFile(file.path)) sources.set(file.path, text);
     if (isDockerfile(file.path)) detected.push(...analyzeDockerfile(file.path, text));
   }
+  // Sources as one project, so a tool's input is followed into other files' helpers.
+  detected.push(...analyzeSources(sources));
   detected.push(...checkPackage(files));
   let error: string | null = null;
   if (dependencyFiles.length > 0) {

@@ -358,6 +358,35 @@ describe("helmet scan PATH", () => {
     });
   });
 
+  it("follows a tool's input into a helper in another file of the project", async () => {
+    const project = join(dir, "mcp-split");
+    write(
+      project,
+      "server.py",
+      [
+        "from mcp.server.fastmcp import FastMCP",
+        "from tools.disk import usage",
+        'mcp = FastMCP("disk")',
+        "@mcp.tool()",
+        "def disk_usage(path: str) -> str:",
+        "    return usage(path)",
+        "",
+      ].join("\n"),
+    );
+    write(
+      project,
+      "tools/disk.py",
+      'import subprocess\n\ndef usage(p):\n    return subprocess.getoutput(f"du -sh {p}")\n',
+    );
+    const run = await scan([project, "--format", "json"]);
+    const report = JSON.parse(run.stdout) as ScanReport;
+    const finding = report.findings.find((f) => f.ruleId === "code-command-injection");
+    expect(finding?.location).toMatchObject({ path: "tools/disk.py", line: 4 });
+    expect(finding?.description).toContain(
+      "Tool `disk_usage` (server.py) passes its parameter `path` (line 5)",
+    );
+  });
+
   it("scans a saved image as an image: its config, its final filesystem and its OS packages", async () => {
     const token = fakeGithubToken();
     const layer = await tarOf(

@@ -1,7 +1,7 @@
 // The code analyzer (src/core/scan/code): tool input traced to sinks in TypeScript and Python, guards and typed
 // parameters, privilege escalation, unbounded parameters, the findings' shape, and the labelled twins corpus.
 import { describe, expect, it } from "vitest";
-import { analyzeSourceFile, isSourceFile } from "../../src/core/scan/code/code-analyzer.ts";
+import { analyzeSourceFile, analyzeSources, isSourceFile } from "../../src/core/scan/code/code-analyzer.ts";
 import type { Detected } from "../../src/core/scan/finding.ts";
 import { type CodeCase, overall, scoreCodeCases } from "./code-vuln-score.ts";
 
@@ -155,6 +155,78 @@ describe("analyzeSourceFile", () => {
   it("reads JavaScript, TypeScript and Python sources and nothing else", () => {
     expect(["a.ts", "b.mjs", "c.cjs", "d.jsx", "e.py", "f.tsx"].every(isSourceFile)).toBe(true);
     expect(["a.d.ts", "b.json", "c.md", "d.pyc"].some(isSourceFile)).toBe(false);
+  });
+});
+
+describe("analyzeSources", () => {
+  it("follows a tool's input into a helper another TypeScript module exports, and names both files", () => {
+    const files = new Map([
+      [
+        "src/index.ts",
+        [
+          'import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";',
+          'import { z } from "zod";',
+          'import { gitLog } from "./tools/git.js";',
+          'import * as files from "./tools/files.js";',
+          'const server = new McpServer({ name: "repo", version: "1.0.0" });',
+          'server.tool("log", { ref: z.string().max(64) }, async ({ ref }) => ({ content: [{ type: "text", text: gitLog(ref) }] }));',
+          'server.tool("read", { path: z.string().max(256) }, async ({ path }) => ({ content: [{ type: "text", text: await files.read(path) }] }));',
+        ].join("\n"),
+      ],
+      [
+        "src/tools/git.ts",
+        `import { execSync } from "node:child_process";\nexport function gitLog(ref: string) {\n  return execSync(\`git log ${REF}\`).toString();\n}\n`,
+      ],
+      [
+        "src/tools/files.ts",
+        'import { readFile } from "node:fs/promises";\nexport const read = (p: string) => readFile(p, "utf8");\n',
+      ],
+    ]);
+    const found = analyzeSources(files);
+    expect(
+      found
+        .map(
+          (f) => `${f.ruleId} ${f.location.type === "file" ? `${f.location.path}:${f.location.line}` : ""}`,
+        )
+        .sort(),
+    ).toEqual(["code-command-injection src/tools/git.ts:3", "code-path-traversal src/tools/files.ts:2"]);
+    expect(found.find((f) => f.ruleId === "code-command-injection")?.description).toContain(
+      "Tool `log` (src/index.ts) passes its parameter `ref` (line 6) through `gitLog()` (line 6)",
+    );
+    // One file alone cannot see the helper.
+    expect(analyzeSourceFile("src/index.ts", files.get("src/index.ts") as string)).toEqual([]);
+  });
+
+  it("follows Python imports, relative and absolute, into the package's own modules", () => {
+    const server = (line: string) =>
+      [
+        "from mcp.server.fastmcp import FastMCP",
+        line,
+        'mcp = FastMCP("ops")',
+        "@mcp.tool()",
+        "def restart(service: str) -> str:",
+        "    return run(service)",
+      ].join("\n");
+    const helper = 'import os\n\ndef run(name):\n    return os.popen(f"systemctl restart {name}").read()\n';
+    const cases: Array<[string, string]> = [
+      ["from .shell import run", "ops/shell.py"],
+      ["from ops.shell import run", "ops/shell.py"],
+      ["from .shell import run", "ops/shell/__init__.py"],
+    ];
+    for (const [importLine, helperPath] of cases) {
+      const found = analyzeSources(
+        new Map([
+          ["ops/server.py", server(importLine)],
+          [helperPath, helper],
+        ]),
+      );
+      expect(
+        found
+          .filter((f) => f.ruleId === "code-command-injection")
+          .map((f) => f.location.type === "file" && f.location.path),
+        importLine,
+      ).toEqual([helperPath]);
+    }
   });
 });
 

@@ -1,8 +1,9 @@
-// Reading and scanning a batch of files (secrets in every file, tool vulnerabilities in JavaScript, TypeScript and
-// Python sources, Dockerfile rules): what the main thread and the scan workers (scan-worker.ts) each do.
+// Reading and scanning a batch of files (secrets in every file, Dockerfile rules): what the main thread and the scan
+// workers (scan-worker.ts) each do. Sources that may hold tool vulnerabilities are named, and analysed afterwards as
+// one project (code-scan.ts).
 // Binary and oversized files are counted as skipped, not read.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { analyzeSourceFile, isSourceFile } from "../../../src/core/scan/code/code-analyzer.ts";
+import { isSourceFile, mayHaveFindings } from "../../../src/core/scan/code/code-analyzer.ts";
 import { analyzeDockerfile, isDockerfile } from "../../../src/core/scan/container/dockerfile.ts";
 import { looksBinary, MAX_SCANNED_FILE_BYTES } from "../../../src/core/scan/file-selection.ts";
 import type { Detected } from "../../../src/core/scan/finding.ts";
@@ -15,6 +16,8 @@ export interface BatchResult {
   files: number;
   bytes: number;
   skipped: Partial<Record<SkipReason, number>>;
+  /** Sources that register tools or hold a privilege pattern: the code analysis starts from them. */
+  codeEntries: string[];
 }
 
 type ReadOutcome = { text: string; bytes: number } | SkipReason;
@@ -55,7 +58,7 @@ const decoder = new TextDecoder("utf-8");
 
 /** Reads and scans `files`, one after the other. */
 export function scanBatch(files: readonly WalkedFile[]): BatchResult {
-  const result: BatchResult = { detected: [], files: 0, bytes: 0, skipped: {} };
+  const result: BatchResult = { detected: [], files: 0, bytes: 0, skipped: {}, codeEntries: [] };
   for (const file of files) {
     const outcome = readText(file.absolute);
     if (typeof outcome === "string") {
@@ -65,8 +68,8 @@ export function scanBatch(files: readonly WalkedFile[]): BatchResult {
     result.files += 1;
     result.bytes += outcome.bytes;
     result.detected.push(...scanTextForSecrets(file.path, outcome.text));
-    if (isSourceFile(file.path)) result.detected.push(...analyzeSourceFile(file.path, outcome.text));
     if (isDockerfile(file.path)) result.detected.push(...analyzeDockerfile(file.path, outcome.text));
+    if (isSourceFile(file.path) && mayHaveFindings(outcome.text)) result.codeEntries.push(file.path);
   }
   return result;
 }

@@ -3,9 +3,11 @@
 import { realpath, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import ignore from "ignore";
+import { isSourceFile } from "../../../src/core/scan/code/code-analyzer.ts";
 import type { AdvisorySource } from "../../../src/core/scan/deps/dependency-analyzer.ts";
 import type { VersionSource } from "../../../src/core/scan/deps/registry-source.ts";
 import type { Detected } from "../../../src/core/scan/finding.ts";
+import { scanSources } from "./code-scan.ts";
 import { DependencyFiles } from "./dependency-scan.ts";
 import type { BatchResult } from "./file-batch.ts";
 import { type WalkedFile, walkFiles } from "./file-walk.ts";
@@ -88,9 +90,12 @@ export async function scanFiles(
     if (!exclude?.ignores(path)) yield { absolute: real, path };
   }
   const walked = info.isDirectory() ? walkFiles({ root: real, exclude, skip }) : single();
+  const sources: WalkedFile[] = [];
+  const codeEntries: string[] = [];
   function* files(): Generator<WalkedFile> {
     for (const file of walked) {
       dependencies.offer(file.path, file.absolute);
+      if (isSourceFile(file.path)) sources.push(file);
       yield file;
     }
   }
@@ -100,9 +105,11 @@ export async function scanFiles(
     result.files += batch.files;
     result.bytes += batch.bytes;
     for (const [reason, count] of Object.entries(batch.skipped)) skipMany(reason as SkipReason, count);
+    codeEntries.push(...batch.codeEntries);
     onProgress({ files: result.files, bytes: result.bytes });
   };
   await scanInParallel(files(), merge);
+  result.detected.push(...scanSources(sources, codeEntries));
   if (dependencies.count > 0) {
     const analysed = await dependencies.analyze(
       dependencyOptions.advisories,

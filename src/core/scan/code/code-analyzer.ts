@@ -8,12 +8,10 @@ import { ruleInfo } from "../rule-catalog.ts";
 import { ignoredRules } from "../suppression.ts";
 import { dottedName, type Expr, type ModuleIR } from "./code-ir.ts";
 import { CODE_RULE_IDS } from "./code-rules.ts";
-import { FunctionTable } from "./function-table.ts";
-import { lowerJavaScript } from "./lower-js.ts";
-import { lowerPython } from "./lower-python.ts";
 import { privilegeHits } from "./privilege-check.ts";
 import type { Family } from "./sinks.ts";
-import { type Hit, type Label, type Taint, TaintAnalysis } from "./taint.ts";
+import { SourceProject } from "./source-project.ts";
+import type { Hit, Label, Taint, TaintAnalysis } from "./taint.ts";
 import { type ToolEntry, toolEntries, unboundedParameters } from "./tool-entries.ts";
 
 /** Source files larger than this are not parsed (generated bundles, vendored code). */
@@ -27,11 +25,7 @@ export function isSourceFile(path: string): boolean {
   return (JS_FILE.test(path) && !/\.d\.[cm]?ts$/i.test(path)) || PY_FILE.test(path);
 }
 
-export function lowerSource(path: string, text: string): ModuleIR | null {
-  if (PY_FILE.test(path)) return lowerPython(path, text);
-  if (JS_FILE.test(path)) return lowerJavaScript(path, text);
-  return null;
-}
+export { lowerSource } from "./source-project.ts";
 
 const SEVERITY: Record<Family, "critical" | "high"> = {
   "command-injection": "critical",
@@ -53,13 +47,47 @@ export function mayHaveFindings(text: string): boolean {
 const MARKERS =
   /\.tool\b|registerTool|setRequestHandler|addTool|call_tool|set(?:e|re|res)?[ug]id|chmod|chown|sudo|doas|pkexec|--privileged|setcap|get(?:e)?[ug]id|\bsu\s/;
 
-/** The findings in one source file. `path` is as the report shows it. */
+/** The findings in one source file, followed into no other. `path` is as the report shows it. */
 export function analyzeSourceFile(path: string, text: string): Detected[] {
-  if (text.length > MAX_SOURCE_BYTES || !mayHaveFindings(text)) return [];
-  const module = lowerSource(path, text);
-  if (!module) return [];
-  const imports = new Map(module.imports.map((binding) => [binding.local, binding.qualified]));
-  const analysis = new TaintAnalysis({ module, functions: new FunctionTable(module), imports });
+  return analyzeSources(new Map([[path, text]]));
+}
+
+/**
+ * The findings in a project's source files (path → text): each file that registers tools or holds a privilege
+ * pattern is analysed, and its tools' input is followed into the helpers the other files export.
+ */
+export function analyzeSources(files: ReadonlyMap<string, string>): Detected[] {
+  const entries = [...files].filter(([, text]) => text.length <= MAX_SOURCE_BYTES && mayHaveFindings(text));
+  return analyzeProject(
+    files.keys(),
+    (path) => files.get(path),
+    entries.map(([path]) => path),
+  );
+}
+
+/**
+ * The findings of the `entries` of a project whose source files are `paths`; `read` gives a file's text when it is
+ * needed (the entries, and the modules they import). Entries are files that passed mayHaveFindings.
+ */
+export function analyzeProject(
+  paths: Iterable<string>,
+  read: (path: string) => string | undefined,
+  entries: Iterable<string>,
+): Detected[] {
+  const project = new SourceProject(paths, (path) => {
+    const text = read(path);
+    return text === undefined || text.length > MAX_SOURCE_BYTES ? undefined : text;
+  });
+  const out: Detected[] = [];
+  for (const path of entries) out.push(...analyzeModule(project, path));
+  return out;
+}
+
+function analyzeModule(project: SourceProject, path: string): Detected[] {
+  const module = project.module(path);
+  const analysis = project.analysis(path);
+  if (!module || !analysis) return [];
+  const imports = analysis.ctx.imports;
   const base = analysis.moduleState();
   const entries = toolEntries(module);
   const hits: Array<{ hit: Hit; entry: ToolEntry }> = [];
@@ -82,10 +110,10 @@ export function analyzeSourceFile(path: string, text: string): Detected[] {
     // Consumers of input are evidence for an unbounded parameter, not findings of their own.
     if (hit.family === "input-validation") continue;
     const parameter = hit.label.parameter ?? "arguments";
-    const key = `${hit.family}\u0000${hit.line}\u0000${entry.tool}\u0000${parameter}`;
+    const key = `${hit.family}\u0000${hit.path}\u0000${hit.line}\u0000${entry.tool}\u0000${parameter}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push(flowFinding(module, hit, entry, parameter));
+    out.push(flowFinding(project.module(hit.path) ?? module, hit, entry, parameter, module.path));
   }
 
   // Unbounded string parameters that reach an operation.
@@ -176,7 +204,14 @@ function toolName(tool: string | null): string {
   return tool === null ? "(the tool call handler)" : `\`${tool}\``;
 }
 
-function flowFinding(module: ModuleIR, hit: Hit, entry: ToolEntry, parameter: string): Detected {
+/** `module` is the sink's; `entryPath` the handler's, named when they differ. */
+function flowFinding(
+  module: ModuleIR,
+  hit: Hit,
+  entry: ToolEntry,
+  parameter: string,
+  entryPath: string,
+): Detected {
   const rule = ruleInfo(CODE_RULE_IDS[hit.family]);
   const start = hit.label.steps[0];
   // Destructuring `({ host })` names the parameter where it enters: that is the start, not a step.
@@ -185,7 +220,10 @@ function flowFinding(module: ModuleIR, hit: Hit, entry: ToolEntry, parameter: st
     .filter((step) => !(step.what === parameter && step.line === start?.line))
     .map((step) => `\`${step.what}\` (line ${step.line})`)
     .join(" → ");
-  const flow = `Tool ${toolName(entry.tool)} passes its parameter \`${parameter}\`${start ? ` (line ${start.line})` : ""}${path ? ` through ${path}` : ""} to ${hit.sink.label} \`${hit.callee}\` (line ${hit.line})`;
+  // A sink in another module: the handler's file and the sink's are both named.
+  const elsewhere = module.path !== entryPath;
+  const where = elsewhere ? `${module.path}, line ${hit.line}` : `line ${hit.line}`;
+  const flow = `Tool ${toolName(entry.tool)}${elsewhere ? ` (${entryPath})` : ""} passes its parameter \`${parameter}\`${start ? ` (line ${start.line})` : ""}${path ? ` through ${path}` : ""} to ${hit.sink.label} \`${hit.callee}\` (${where})`;
   const guarded = hit.guarded
     ? ". A check on the value comes first (an allow-list, a containment check or a pattern); reported low so someone confirms it holds"
     : "";

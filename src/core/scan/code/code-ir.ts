@@ -74,6 +74,10 @@ export interface FunctionIR {
 export interface ImportBinding {
   local: string;
   qualified: string;
+  /** The module as written (`./tools/git.js`, `.tools`, `tools.git`), for finding the project's own modules. */
+  source?: string;
+  /** The name imported from it (`default` for a default import, `*` for the whole module). */
+  imported?: string;
 }
 
 export interface ModuleIR {

@@ -222,11 +222,18 @@ class JsLowering {
     const specifier = value.args[0];
     if (specifier?.kind !== "string") return;
     const module = moduleName(specifier.value);
-    if (target.kind === "name") this.imports.push({ local: target.name, qualified: module });
+    const source = specifier.value;
+    if (target.kind === "name")
+      this.imports.push({ local: target.name, qualified: module, source, imported: "*" });
     if (target.kind === "pattern") {
       for (const item of target.items) {
         if (item.target.kind === "name" && item.key)
-          this.imports.push({ local: item.target.name, qualified: `${module}.${item.key}` });
+          this.imports.push({
+            local: item.target.name,
+            qualified: `${module}.${item.key}`,
+            source,
+            imported: item.key,
+          });
       }
     }
   }
@@ -235,23 +242,36 @@ class JsLowering {
     const parts = partsOf(node);
     const from = parts.find((part) => part.name === "String");
     if (!from) return;
-    const module = moduleName(stringValue(this.#src.of(from)));
+    const source = stringValue(this.#src.of(from));
+    const module = moduleName(source);
     const all = childrenOf(node);
     for (let i = 0; i < all.length; i++) {
       const child = all[i] as SyntaxNode;
       if (child.name === "VariableDefinition") {
         // A default import or a namespace import (`* as x`): both stand for the module here.
-        this.imports.push({ local: this.#src.of(child), qualified: module });
+        const namespace = all[i - 1]?.name === "as";
+        this.imports.push({
+          local: this.#src.of(child),
+          qualified: module,
+          source,
+          imported: namespace ? "*" : "default",
+        });
       } else if (child.name === "ImportGroup") {
         const group = childrenOf(child);
         for (let j = 0; j < group.length; j++) {
           const item = group[j] as SyntaxNode;
+          const name = this.#src.of(item);
           if (item.name === "VariableDefinition") {
-            this.imports.push({ local: this.#src.of(item), qualified: `${module}.${this.#src.of(item)}` });
+            this.imports.push({ local: name, qualified: `${module}.${name}`, source, imported: name });
           } else if (item.name === "VariableName" && group[j + 1]?.name === "as") {
             const local = group[j + 2];
             if (local)
-              this.imports.push({ local: this.#src.of(local), qualified: `${module}.${this.#src.of(item)}` });
+              this.imports.push({
+                local: this.#src.of(local),
+                qualified: `${module}.${name}`,
+                source,
+                imported: name,
+              });
             j += 2;
           }
         }

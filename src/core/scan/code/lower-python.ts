@@ -246,9 +246,21 @@ class PyLowering {
     if (children[0]?.name === "from") {
       const importAt = children.findIndex((child) => child.name === "import");
       const module = dotted(children.slice(1, importAt));
+      // `from ..pkg import x`: the leading dots say how many packages up.
+      const firstName = children.findIndex((child, i) => i > 0 && child.name === "VariableName");
+      const dots = children
+        .slice(1, firstName === -1 || firstName > importAt ? importAt : firstName)
+        .filter((child) => child.name === "." || child.name === "...")
+        .reduce((sum, child) => sum + (child.name === "..." ? 3 : 1), 0);
+      const source = `${".".repeat(dots)}${module}`;
       for (const item of splitNames(children.slice(importAt + 1), text)) {
         const name = dotted(item.name);
-        this.imports.push({ local: item.alias ?? name, qualified: module ? `${module}.${name}` : name });
+        this.imports.push({
+          local: item.alias ?? name,
+          qualified: module ? `${module}.${name}` : name,
+          source,
+          imported: name,
+        });
       }
       return;
     }

@@ -27,6 +27,8 @@ export interface Hit {
   family: Family;
   sink: SinkSpec;
   callee: string;
+  /** The file the sink is in (a helper in another module of the project, or the handler's own). */
+  path: string;
   line: number;
   label: Label;
   /** A check guarded the input before this sink. */

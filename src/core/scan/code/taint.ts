@@ -64,6 +64,16 @@ export interface AnalysisContext {
   functions: FunctionTable;
   /** Local name → qualified name, from the module's imports. */
   imports: Map<string, string>;
+  /**
+   * A function another module of the project exports, for an imported name (`runGit`) or a member of an imported
+   * module (`git.log`), with the analysis of the module it belongs to.
+   */
+  resolveImport?: (local: string, member: string | null) => ExternalFunction | null;
+}
+
+export interface ExternalFunction {
+  fn: FunctionIR;
+  analysis: TaintAnalysis;
 }
 
 /** Analyses functions of one module; summaries are computed once per function. */
@@ -435,6 +445,8 @@ class Walker {
     if (local) return this.inline(local, args, state, call.line);
     const fn = this.#analysis.ctx.functions.resolve(call.callee, this.#className);
     if (fn) return this.applySummary(fn, args, state, call.line, receiver);
+    const external = this.externalFunction(call.callee);
+    if (external) return this.applySummary(external.fn, args, state, call.line, receiver, external.analysis);
     // A function handed over to be called with the arguments after it: `asyncio.to_thread(fetch_page, url)`,
     // `loop.run_in_executor(None, work, x)`, `pool.submit(job, x)`, `setImmediate(run, x)`.
     call.args.forEach((arg, i) => {
@@ -478,14 +490,25 @@ class Walker {
     return union(...walker.returned);
   }
 
+  /** A function imported from another module of the project, when the callee names one. */
+  externalFunction(callee: Expr): ExternalFunction | null {
+    const resolve = this.#analysis.ctx.resolveImport;
+    if (!resolve) return null;
+    if (callee.kind === "name") return resolve(callee.name, null);
+    if (callee.kind === "member" && callee.object.kind === "name" && callee.property !== null)
+      return resolve(callee.object.name, callee.property);
+    return null;
+  }
+
   applySummary(
     fn: FunctionIR,
     given: readonly Taint[],
     state: State,
     line: number,
     receiver: Taint = EMPTY,
+    owner: TaintAnalysis = this.#analysis,
   ): Taint {
-    const summary = this.#analysis.summary(fn);
+    const summary = owner.summary(fn);
     // A Python method's first parameter is the object it is called on.
     const selfFirst = fn.className !== null && /^(?:self|cls)$/.test(fn.params[0]?.name ?? "");
     const positional = selfFirst ? [receiver, ...given] : given;
@@ -505,7 +528,7 @@ class Walker {
           steps: [...label.steps, step, ...hit.label.steps].slice(0, MAX_STEPS + 2),
           cleared,
         };
-        this.hit(hit.sink, hit.callee, hit.line, through, state, hit.guarded);
+        this.hit(hit.sink, hit.callee, hit.line, through, state, hit.guarded, hit.path);
       }
     }
     const out: Taint[] = [];
@@ -515,10 +538,18 @@ class Walker {
     return union(...out);
   }
 
-  hit(sink: SinkSpec, callee: string, line: number, label: Label, state: State, guardedInside = false): void {
+  hit(
+    sink: SinkSpec,
+    callee: string,
+    line: number,
+    label: Label,
+    state: State,
+    guardedInside = false,
+    path = this.#analysis.ctx.module.path,
+  ): void {
     if (label.cleared.has(sink.family)) return;
     const guarded = guardedInside || guardedFor(state, label, sink.family);
-    this.hits.push({ family: sink.family, sink, callee, line, label, guarded });
+    this.hits.push({ family: sink.family, sink, callee, path, line, label, guarded });
   }
 
   /** The inputs a test expression checks, and for which families. */

@@ -5,7 +5,7 @@
 
 import { type UnpackedFile, unpackArchive } from "../../archive/unpack.ts";
 import { detectSecrets } from "../../detectors/detect.ts";
-import { analyzeSourceFile, isSourceFile } from "../code/code-analyzer.ts";
+import { analyzeSources, isSourceFile } from "../code/code-analyzer.ts";
 import { type AdvisorySource, type PackageOccurrence, vulnerable } from "../deps/dependency-analyzer.ts";
 import { type InstalledPackage, matchAll } from "../deps/osv.ts";
 import { looksBinary, MAX_SCANNED_FILE_BYTES, skipByPath } from "../file-selection.ts";
@@ -238,6 +238,7 @@ export async function analyzeImage(
   // The filesystem the container starts with.
   const fs = await flatten(parts.layers, notes);
   let scanned = 0;
+  const sources = new Map<string, string>();
   for (const [path, bytes] of fs) {
     if (skipByPath(path) || bytes.byteLength > MAX_SCANNED_FILE_BYTES || looksBinary(bytes)) continue;
     // Documentation and package metadata shipped by the distribution are not the image's own secrets.
@@ -246,8 +247,10 @@ export async function analyzeImage(
     scanned++;
     const text = decoder.decode(bytes);
     detected.push(...scanTextForSecrets(at(path), text));
-    if (isSourceFile(path)) detected.push(...analyzeSourceFile(at(path), text));
+    if (isSourceFile(path)) sources.set(at(path), text);
   }
+
+  detected.push(...analyzeSources(sources));
 
   // OS packages against their distribution's advisories.
   const release = fs.get("etc/os-release") ?? fs.get("usr/lib/os-release");
