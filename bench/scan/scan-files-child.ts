@@ -11,6 +11,10 @@ import { scanFiles } from "../../local-bridge/src/scan/file-scan.ts";
 import { walkFiles } from "../../local-bridge/src/scan/file-walk.ts";
 import { scanTextForSecrets } from "../../src/core/scan/secret-scan.ts";
 
+/** Secret findings only: the loop below runs the secret scan alone, and the comparison is between like and like. */
+const secretsOf = (detected: ReadonlyArray<{ ruleId: string }>) =>
+  detected.filter((finding) => finding.ruleId.startsWith("secret-")).length;
+
 const [root, excludesJson, listFile] = process.argv.slice(2);
 if (!root || !excludesJson || !listFile)
   throw new Error("usage: scan-files-child.ts ROOT EXCLUDES_JSON FILE_LIST");
@@ -48,8 +52,8 @@ process.stdout.write(
     syncFindings,
     files: warm.files,
     bytes: warm.bytes,
-    findings: warm.detected.length,
-    coldFindings: cold.detected.length,
+    findings: secretsOf(warm.detected),
+    coldFindings: secretsOf(cold.detected),
     walked,
     read: paths.length,
     chars,

@@ -30,6 +30,7 @@ Usage:
     --header "Name: value" (repeatable, with --url)  --server-name NAME  --timeout DURATION (30s)
     --advisories osv|offline|FILE (osv): dependency advisories from the OSV API (HELMET_OSV_URL names a
                mirror), none, or an OSV snapshot (.json, or osv.dev's .zip) for offline scans
+    --scanners secrets,code,dependencies,containers (all): what a scan of files looks for
     --config: {"exclude": {"paths": [".gitignore-style patterns"], "rules": ["rule-id"]},
                "failOn": "high", "format": "sarif", "advisories": "osv.zip",
                "licenses": {"allow": ["MIT", "Apache-2.0"]}}; flags win. Excluded paths are not read;

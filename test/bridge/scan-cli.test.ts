@@ -358,6 +358,26 @@ describe("helmet scan PATH", () => {
     });
   });
 
+  it("runs only the scanners --scanners names", async () => {
+    const project = join(dir, "mixed-scanners");
+    write(project, "Dockerfile", "FROM node\n");
+    write(project, "requirements.txt", "requests>=2\n");
+    write(project, "app.py", `TOKEN = "${fakeGithubToken()}"\n`);
+    const rules = async (...extra: string[]) =>
+      [
+        ...new Set(
+          (
+            JSON.parse(
+              (await scan([project, "--format", "json", "--advisories", "offline", ...extra])).stdout,
+            ) as ScanReport
+          ).findings.map((f) => f.ruleId.split("-")[0]),
+        ),
+      ].sort();
+    expect(await rules()).toEqual(["container", "dep", "secret"]);
+    expect(await rules("--scanners", "secrets")).toEqual(["secret"]);
+    expect(await rules("--scanners", "containers,dependencies")).toEqual(["container", "dep"]);
+  });
+
   it("follows a tool's input into a helper in another file of the project", async () => {
     const project = join(dir, "mcp-split");
     write(
@@ -680,6 +700,19 @@ describe("helmet scan of a live server", () => {
 });
 
 describe("helmet scan's command line and progress line", () => {
+  it("reads --scanners as a comma list, repeatable, and refuses a scanner it does not know", () => {
+    expect(
+      parseInvocation(["scan", ".", "--scanners", "secrets,Code", "--scanners", "containers"], {}),
+    ).toMatchObject({
+      scan: { scanners: ["secrets", "code", "containers"] },
+    });
+    expect(parseInvocation(["scan", "."], {})).toMatchObject({ scan: { scanners: null } });
+    expect(parseInvocation(["scan", ".", "--scanners", "secrets,viruses"], {})).toMatchObject({
+      kind: "error",
+      message: "--scanners must list secrets, code, dependencies or containers, separated by commas",
+    });
+  });
+
   it("takes flags before and after the path, and the command after --", () => {
     expect(parseInvocation(["scan", ".", "--format", "sarif"], {})).toMatchObject({
       kind: "scan",

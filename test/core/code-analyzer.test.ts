@@ -1,7 +1,13 @@
 // The code analyzer (src/core/scan/code): tool input traced to sinks in TypeScript and Python, guards and typed
 // parameters, privilege escalation, unbounded parameters, the findings' shape, and the labelled twins corpus.
 import { describe, expect, it } from "vitest";
-import { analyzeSourceFile, analyzeSources, isSourceFile } from "../../src/core/scan/code/code-analyzer.ts";
+import {
+  analyzeProject,
+  analyzeSourceFile,
+  analyzeSources,
+  isSourceFile,
+  mayHaveFindings,
+} from "../../src/core/scan/code/code-analyzer.ts";
 import type { Detected } from "../../src/core/scan/finding.ts";
 import { type CodeCase, overall, scoreCodeCases } from "./code-vuln-score.ts";
 
@@ -237,6 +243,15 @@ describe("the vulnerable/safe twins corpus (test/fixtures/code-vulns)", () => {
   it("holds every family in both languages", () => {
     expect(new Set(cases.map((c) => c.family)).size).toBe(6);
     expect(cases.length).toBeGreaterThanOrEqual(72);
+  });
+
+  it("never hides a finding behind its prefilter: every file with findings passes mayHaveFindings", () => {
+    const sources = Object.entries(fixtures).filter(([path]) => isSourceFile(path));
+    expect(sources.length).toBeGreaterThan(140);
+    for (const [path, text] of sources) {
+      const unfiltered = analyzeProject([path], () => text, [path]);
+      if (unfiltered.length > 0) expect(mayHaveFindings(text), path).toBe(true);
+    }
   });
 
   it("meets issue 7's goals: precision and recall of at least 80 % overall", () => {

@@ -1,14 +1,12 @@
 // `helmet scan PATH`'s dependency part: the lockfiles and manifests the walk met (lockfiles are not secret-scanned,
 // so the walk reports them as skipped) read and analysed against advisories from the OSV API, a snapshot, or none.
-import { readFile } from "node:fs/promises";
-import {
-  type AdvisorySource,
-  analyzeDependencies,
-  type DependencyFile,
-  type DependencyResult,
+import { access, readFile } from "node:fs/promises";
+import type {
+  AdvisorySource,
+  DependencyFile,
+  DependencyResult,
 } from "../../../src/core/scan/deps/dependency-analyzer.ts";
-import { lockfileKind } from "../../../src/core/scan/deps/lockfiles.ts";
-import { AdvisoryError, OSV_API_URL, OsvApi, OsvSnapshot } from "../../../src/core/scan/deps/osv-source.ts";
+import { lockfileKind } from "../../../src/core/scan/deps/dependency-files.ts";
 import {
   NPM_REGISTRY_URL,
   PackageRegistries,
@@ -17,6 +15,11 @@ import {
 } from "../../../src/core/scan/deps/registry-source.ts";
 import { readText } from "./file-batch.ts";
 import { ScanError } from "./scan-error.ts";
+
+// The dependency analyzer, its parsers (YAML, TOML) and the OSV client load only when a scan meets a dependency
+// file: most trees' scans start without them.
+const loadAnalyzer = () => import("../../../src/core/scan/deps/dependency-analyzer.ts");
+const loadOsv = () => import("../../../src/core/scan/deps/osv-source.ts");
 
 /** Largest dependency file read (a lockfile of a very large monorepo is tens of MB). */
 const MAX_DEPENDENCY_FILE_BYTES = 64 * 1024 * 1024;
@@ -27,6 +30,7 @@ export async function advisorySource(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<AdvisorySource | null> {
   if (setting === "offline") return null;
+  const { AdvisoryError, OSV_API_URL, OsvApi, OsvSnapshot } = await loadOsv();
   if (setting === "osv") return new OsvApi({ url: env.HELMET_OSV_URL || OSV_API_URL });
   let bytes: Uint8Array;
   try {
@@ -42,6 +46,19 @@ export async function advisorySource(
   } catch (error) {
     if (error instanceof AdvisoryError) throw new ScanError(`--advisories ${error.message}`);
     throw error;
+  }
+}
+
+/** Refuses, before a long scan, an --advisories snapshot that cannot be read. */
+export async function checkAdvisorySetting(setting: string): Promise<void> {
+  if (setting === "osv" || setting === "offline") return;
+  try {
+    await access(setting);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ScanError(
+      `cannot read the advisories snapshot ${setting}: ${code === "ENOENT" ? "no such file" : (code ?? String(error))}; --advisories takes osv, offline or an OSV snapshot (.json or .zip)`,
+    );
   }
 }
 
@@ -78,7 +95,7 @@ export class DependencyFiles {
 
   /** Reads them all and analyses their packages. Advisories that cannot be fetched end the scan (exit 2). */
   async analyze(
-    advisories: AdvisorySource | null,
+    loadAdvisories: () => Promise<AdvisorySource | null>,
     allowedLicenses: readonly string[] | undefined,
     versions: VersionSource | null,
   ): Promise<DependencyResult> {
@@ -91,6 +108,8 @@ export class DependencyFiles {
         notes.push(`${file.path}: not read (${why})`);
       } else files.push({ path: file.path, text: outcome.text });
     }
+    const [{ analyzeDependencies }, { AdvisoryError }] = await Promise.all([loadAnalyzer(), loadOsv()]);
+    const advisories = await loadAdvisories();
     try {
       const result = await analyzeDependencies(files, { advisories, allowedLicenses, versions });
       return { ...result, notes: [...notes, ...result.notes] };

@@ -3,12 +3,13 @@
 // one project (code-scan.ts).
 // Binary and oversized files are counted as skipped, not read.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { isSourceFile, mayHaveFindings } from "../../../src/core/scan/code/code-analyzer.ts";
+import { isSourceFile, mayHaveFindings } from "../../../src/core/scan/code/source-files.ts";
 import { analyzeDockerfile, isDockerfile } from "../../../src/core/scan/container/dockerfile.ts";
 import { looksBinary, MAX_SCANNED_FILE_BYTES } from "../../../src/core/scan/file-selection.ts";
 import type { Detected } from "../../../src/core/scan/finding.ts";
 import { scanTextForSecrets } from "../../../src/core/scan/secret-scan.ts";
 import type { WalkedFile } from "./file-walk.ts";
+import { ALL_SCANNERS, type Scanner } from "./scanners.ts";
 import type { SkipReason } from "./skip-rules.ts";
 
 export interface BatchResult {
@@ -57,7 +58,11 @@ export function readText(absolute: string, maxBytes = MAX_SCANNED_FILE_BYTES): R
 const decoder = new TextDecoder("utf-8");
 
 /** Reads and scans `files`, one after the other. */
-export function scanBatch(files: readonly WalkedFile[]): BatchResult {
+
+export function scanBatch(
+  files: readonly WalkedFile[],
+  scanners: ReadonlySet<Scanner> = ALL_SCANNERS,
+): BatchResult {
   const result: BatchResult = { detected: [], files: 0, bytes: 0, skipped: {}, codeEntries: [] };
   for (const file of files) {
     const outcome = readText(file.absolute);
@@ -67,9 +72,11 @@ export function scanBatch(files: readonly WalkedFile[]): BatchResult {
     }
     result.files += 1;
     result.bytes += outcome.bytes;
-    result.detected.push(...scanTextForSecrets(file.path, outcome.text));
-    if (isDockerfile(file.path)) result.detected.push(...analyzeDockerfile(file.path, outcome.text));
-    if (isSourceFile(file.path) && mayHaveFindings(outcome.text)) result.codeEntries.push(file.path);
+    if (scanners.has("secrets")) result.detected.push(...scanTextForSecrets(file.path, outcome.text));
+    if (scanners.has("containers") && isDockerfile(file.path))
+      result.detected.push(...analyzeDockerfile(file.path, outcome.text));
+    if (scanners.has("code") && isSourceFile(file.path) && mayHaveFindings(outcome.text))
+      result.codeEntries.push(file.path);
   }
   return result;
 }

@@ -3,16 +3,16 @@
 import { realpath, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import ignore from "ignore";
-import { isSourceFile } from "../../../src/core/scan/code/code-analyzer.ts";
+import { isSourceFile } from "../../../src/core/scan/code/source-files.ts";
 import type { AdvisorySource } from "../../../src/core/scan/deps/dependency-analyzer.ts";
 import type { VersionSource } from "../../../src/core/scan/deps/registry-source.ts";
 import type { Detected } from "../../../src/core/scan/finding.ts";
-import { scanSources } from "./code-scan.ts";
 import { DependencyFiles } from "./dependency-scan.ts";
 import type { BatchResult } from "./file-batch.ts";
 import { type WalkedFile, walkFiles } from "./file-walk.ts";
 import { scanInParallel } from "./parallel-scan.ts";
 import { ScanError } from "./scan-error.ts";
+import { ALL_SCANNERS, type Scanner } from "./scanners.ts";
 import type { SkipReason } from "./skip-rules.ts";
 
 export interface FileScanProgress {
@@ -31,9 +31,13 @@ export interface FileScanResult {
   notes: string[];
 }
 
+export interface FileScanOptions extends DependencyScanOptions {
+  scanners: ReadonlySet<Scanner>;
+}
+
 export interface DependencyScanOptions {
-  /** Null: packages are not checked against advisories (the notes say so). */
-  advisories: AdvisorySource | null;
+  /** Where advisories come from, loaded only if the tree has dependency files; null: not checked (notes say so). */
+  advisories: () => Promise<AdvisorySource | null>;
   allowedLicenses?: readonly string[];
   /** Null: releases are not compared (offline). */
   versions?: VersionSource | null;
@@ -47,7 +51,7 @@ export async function scanFiles(
   target: string,
   excludePaths: readonly string[],
   onProgress: (progress: FileScanProgress) => void = () => {},
-  dependencyOptions: DependencyScanOptions = { advisories: null },
+  options: FileScanOptions = { advisories: async () => null, scanners: ALL_SCANNERS },
 ): Promise<FileScanResult> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
@@ -108,13 +112,17 @@ export async function scanFiles(
     codeEntries.push(...batch.codeEntries);
     onProgress({ files: result.files, bytes: result.bytes });
   };
-  await scanInParallel(files(), merge);
-  result.detected.push(...scanSources(sources, codeEntries));
-  if (dependencies.count > 0) {
+  await scanInParallel(files(), merge, { scanners: options.scanners });
+  if (codeEntries.length > 0) {
+    // The code analyzer (and its parsers) loads only for a tree with tool code in it.
+    const { scanSources } = await import("./code-scan.ts");
+    result.detected.push(...scanSources(sources, codeEntries));
+  }
+  if (options.scanners.has("dependencies") && dependencies.count > 0) {
     const analysed = await dependencies.analyze(
-      dependencyOptions.advisories,
-      dependencyOptions.allowedLicenses,
-      dependencyOptions.versions ?? null,
+      options.advisories,
+      options.allowedLicenses,
+      options.versions ?? null,
     );
     result.detected.push(...analysed.detected);
     result.notes.push(...analysed.notes);

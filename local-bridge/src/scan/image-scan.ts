@@ -2,8 +2,7 @@
 // as an image (config, layers, OS packages), not as one opaque file.
 import { open, readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { UnpackError, type UnpackedFile, unpackArchive } from "../../../src/core/archive/unpack.ts";
-import { isImageArchive } from "../../../src/core/scan/container/image.ts";
+import type { UnpackedFile } from "../../../src/core/archive/unpack.ts";
 import { ScanError } from "./scan-error.ts";
 
 /** Largest image archive read (it is held in memory while its layers are applied). */
@@ -28,6 +27,11 @@ export async function readImageArchive(path: string): Promise<UnpackedFile[] | n
       `${basename(path)} is over 2 GiB: save one image (docker save IMAGE) rather than several`,
     );
   }
+  // Loaded only for a file that is a tar: a directory scan starts without the archive and image modules.
+  const [{ UnpackError, unpackArchive }, { isImageArchive }] = await Promise.all([
+    import("../../../src/core/archive/unpack.ts"),
+    import("../../../src/core/scan/container/image.ts"),
+  ]);
   let unpacked: Awaited<ReturnType<typeof unpackArchive>>;
   try {
     unpacked = await unpackArchive(await readFile(path), {

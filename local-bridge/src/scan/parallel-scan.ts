@@ -6,6 +6,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { type BatchResult, scanBatch } from "./file-batch.ts";
 import type { WalkedFile } from "./file-walk.ts";
+import { ALL_SCANNERS, type Scanner } from "./scanners.ts";
 
 /** What this thread tells a scan worker: a batch of the walk (numbered from 0, in order), or that the walk ended. */
 export type ToWorker = { batch: number; files: WalkedFile[] } | { end: number };
@@ -14,6 +15,7 @@ export type FromWorker = { batch: number; result: BatchResult } | { idle: true }
 /** A worker's `workerData`: the shared counter, element 0 the next batch nobody has claimed. */
 export interface WorkerSetup {
   claims: SharedArrayBuffer;
+  scanners: Scanner[];
 }
 
 /** Files per batch: big enough that a message costs little, small enough to keep every thread busy to the end. */
@@ -39,6 +41,8 @@ export interface ParallelOptions {
   workerScript?: URL;
   /** How many workers to start: one per further core (at most 7) unless set. */
   workers?: number;
+  /** What each file is scanned for (all by default). */
+  scanners?: ReadonlySet<Scanner>;
 }
 
 /** A started scan worker. */
@@ -61,6 +65,7 @@ export async function scanInParallel(
   const {
     workerScript = new URL("./scan-worker.js", import.meta.url),
     workers = Math.min(MAX_WORKERS, availableParallelism() - 1),
+    scanners = ALL_SCANNERS,
   } = options;
   const claims = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   const batches: WalkedFile[][] = [];
@@ -93,7 +98,8 @@ export async function scanInParallel(
     if (current.length === BATCH_FILES) close();
     if (listed === PARALLEL_FROM_FILES) {
       for (let i = 0; i < workers; i++) {
-        const helper = startHelper(workerScript, { claims: claims.buffer as SharedArrayBuffer }, settle);
+        const setup = { claims: claims.buffer as SharedArrayBuffer, scanners: [...scanners] };
+        const helper = startHelper(workerScript, setup, settle);
         if (!helper) break;
         for (const [index, batch] of batches.entries()) {
           helper.worker.postMessage({ batch: index, files: batch } satisfies ToWorker);
@@ -112,7 +118,7 @@ export async function scanInParallel(
     index !== -1;
     index = claimBatch(claims, batches.length)
   ) {
-    settle(index, scanBatch(batches[index] as WalkedFile[]));
+    settle(index, scanBatch(batches[index] as WalkedFile[], scanners));
     if (helpers.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
   // Every batch is claimed: wait for the workers' last answers, or for the workers to stop without giving them.
@@ -124,7 +130,7 @@ export async function scanInParallel(
   }
   await Promise.all(helpers.map(({ worker }) => worker.terminate()));
   batches.forEach((batch, index) => {
-    if (!done[index]) settle(index, scanBatch(batch));
+    if (!done[index]) settle(index, scanBatch(batch, scanners));
   });
 }
 

@@ -3,10 +3,9 @@
 // --fail-on), 1 an open finding at or above --fail-on, 2 a usage, config or connection error.
 import { access, constants, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, resolve } from "node:path";
-import { analyzeImage } from "../../../src/core/scan/container/image.ts";
 import type { ServerDefinitions } from "../../../src/core/scan/definition-analyzer.ts";
 import { analyzeServer } from "../../../src/core/scan/definition-analyzer.ts";
-import { AdvisoryError } from "../../../src/core/scan/deps/osv-source.ts";
+import type { AdvisorySource } from "../../../src/core/scan/deps/dependency-analyzer.ts";
 import {
   atLeast,
   type Detected,
@@ -18,7 +17,7 @@ import { renderReport } from "../../../src/core/scan/formats/index.ts";
 import { summaryLine } from "../../../src/core/scan/formats/table.ts";
 import { isActive, type ScanReport } from "../../../src/core/scan/scan-report.ts";
 import { serverNameOf, VERSION } from "../options.ts";
-import { advisorySource, versionSource } from "./dependency-scan.ts";
+import { advisorySource, checkAdvisorySetting, versionSource } from "./dependency-scan.ts";
 import { scanFiles } from "./file-scan.ts";
 import { readImageArchive } from "./image-scan.ts";
 import type { LiveTarget } from "./live-server.ts";
@@ -26,6 +25,7 @@ import { byteSize, count, Progress } from "./progress.ts";
 import { loadScanConfig, type ScanConfig } from "./scan-config.ts";
 import { ScanError } from "./scan-error.ts";
 import type { ScanFlags } from "./scan-options.ts";
+import { SCANNERS } from "./scanners.ts";
 import { skippedText } from "./skip-rules.ts";
 import { readToolsFile } from "./tools-file.ts";
 
@@ -74,6 +74,10 @@ async function scanTarget(flags: ScanFlags, config: ScanConfig, io: ScanIo): Pro
     case "files": {
       const image = await readImageArchive(target.path);
       if (image) {
+        const [{ analyzeImage }, { AdvisoryError }] = await Promise.all([
+          import("../../../src/core/scan/container/image.ts"),
+          import("../../../src/core/scan/deps/osv-source.ts"),
+        ]);
         const advisories = await advisorySource(
           flags.advisories ?? configAdvisories(flags, config) ?? "osv",
           io.env,
@@ -105,7 +109,13 @@ async function scanTarget(flags: ScanFlags, config: ScanConfig, io: ScanIo): Pro
       );
       try {
         const setting = flags.advisories ?? configAdvisories(flags, config) ?? "osv";
-        const advisories = await advisorySource(setting, io.env);
+        await checkAdvisorySetting(setting);
+        // Loaded by the scan only if the tree has dependency files; kept here for the summary line.
+        const loaded: { advisories: AdvisorySource | null } = { advisories: null };
+        const loadAdvisories = async () => {
+          loaded.advisories = await advisorySource(setting, io.env);
+          return loaded.advisories;
+        };
         const result = await scanFiles(
           target.path,
           config.exclude?.paths ?? [],
@@ -113,13 +123,18 @@ async function scanTarget(flags: ScanFlags, config: ScanConfig, io: ScanIo): Pro
             state.files = now.files;
             state.bytes = now.bytes;
           },
-          { advisories, allowedLicenses: config.licenses?.allow, versions: versionSource(setting, io.env) },
+          {
+            scanners: new Set(flags.scanners ?? config.scanners ?? SCANNERS),
+            advisories: loadAdvisories,
+            allowedLicenses: config.licenses?.allow,
+            versions: versionSource(setting, io.env),
+          },
         );
         for (const note of result.notes) warn(note);
         const deps = result.dependencies;
         const depsNote =
           deps.files > 0
-            ? `; ${count(deps.packages)} ${deps.packages === 1 ? "package" : "packages"} in ${count(deps.files)} dependency ${deps.files === 1 ? "file" : "files"}${advisories ? ` checked against the ${advisories.description}` : ""}`
+            ? `; ${count(deps.packages)} ${deps.packages === 1 ? "package" : "packages"} in ${count(deps.files)} dependency ${deps.files === 1 ? "file" : "files"}${loaded.advisories ? ` checked against the ${loaded.advisories.description}` : ""}`
             : "";
         const skipped = Object.values(result.skipped).reduce((sum, n) => sum + n, 0);
         const skippedNote = skipped > 0 ? `; skipped ${count(skipped)}: ${skippedText(result.skipped)}` : "";

@@ -1,11 +1,12 @@
-// `helmet scan --config FILE`: paths not to read and rules to suppress, a default --fail-on, --format and
-// --advisories, and the licences dependencies may carry. Validated
-// strictly, so a misspelt field or rule id is an error that names it rather than an exclusion silently not made.
+// `helmet scan --config FILE`: paths not to read and rules to suppress, a default --fail-on, --format,
+// --advisories and --scanners, and the licences dependencies may carry. Validated strictly, so a misspelt field or
+// rule id is an error that names it rather than an exclusion silently not made.
 import { readFile } from "node:fs/promises";
 import * as z from "zod/mini";
 import { RULES } from "../../../src/core/scan/rule-catalog.ts";
 import { issuesText } from "./field-errors.ts";
 import { FAIL_ON, FAIL_ON_ERROR, FORMAT_ERROR, SCAN_FORMATS } from "./scan-options.ts";
+import { SCANNERS, SCANNERS_ERROR } from "./scanners.ts";
 
 const configSchema = z.strictObject({
   exclude: z.optional(
@@ -28,6 +29,10 @@ const configSchema = z.strictObject({
   format: z.optional(z.enum(SCAN_FORMATS, { error: FORMAT_ERROR })),
   /** Where dependency advisories come from: "osv", "offline" or an OSV snapshot file (relative to the config). */
   advisories: z.optional(z.string().check(z.minLength(1, "must be osv, offline or an OSV snapshot file"))),
+  /** What a file scan looks for (all four unless set); the --scanners flag wins. */
+  scanners: z.optional(
+    z.array(z.enum(SCANNERS, { error: SCANNERS_ERROR })).check(z.minLength(1, SCANNERS_ERROR)),
+  ),
   /** SPDX licence ids dependencies may carry (replaces the default list). */
   licenses: z.optional(
     z.strictObject({ allow: z.array(z.string().check(z.minLength(1, "must be an SPDX licence id"))) }),

@@ -4,6 +4,7 @@ import * as z from "zod/mini";
 import type { Severity } from "../../../src/core/scan/finding.ts";
 import type { ReportFormat } from "../../../src/core/scan/formats/index.ts";
 import { parseDuration } from "../options.ts";
+import { SCANNERS, SCANNERS_ERROR } from "./scanners.ts";
 
 /** The report formats (core formats/index.ts), listed here so the main chunk does not load the renderers. */
 export const SCAN_FORMATS = [
@@ -46,6 +47,10 @@ const flagsSchema = z.object({
   timeoutMs: z.number({ error: "must be a duration from 1s to 24h, such as 30s or 2m" }),
   /** `osv` (the OSV API), `offline` (no advisories) or an OSV snapshot file; unset: the config's, else osv. */
   advisories: z.nullable(z.string().check(z.minLength(1, "must be osv, offline or an OSV snapshot file"))),
+  /** What a file scan looks for; null: everything. */
+  scanners: z.nullable(
+    z.array(z.enum(SCANNERS, { error: SCANNERS_ERROR })).check(z.minLength(1, SCANNERS_ERROR)),
+  ),
 });
 
 export type ScanFlags = z.infer<typeof flagsSchema> & { target: ScanTarget };
@@ -66,6 +71,7 @@ const FLAGS = {
   "--url": "url",
   "--header": "header",
   "--advisories": "advisories",
+  "--scanners": "scanners",
 } as const;
 type ScanFlagName = keyof typeof FLAGS;
 
@@ -127,6 +133,11 @@ export function parseScanArgs(args: readonly string[]): ScanParse {
     serverName: last("--server-name") ?? null,
     timeoutMs: timeout === undefined ? 30_000 : (parseDuration(timeout) ?? undefined),
     advisories: last("--advisories") ?? null,
+    scanners: given.has("--scanners")
+      ? (given.get("--scanners") ?? [])
+          .flatMap((list) => list.split(","))
+          .map((name) => name.trim().toLowerCase())
+      : null,
   });
   if (!parsed.success) {
     const flagOf = (key: PropertyKey) =>

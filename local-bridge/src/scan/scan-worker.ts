@@ -8,7 +8,9 @@ import { claimBatch, type FromWorker, type ToWorker, type WorkerSetup } from "./
 
 module.enableCompileCache?.();
 
-const claims = new Int32Array((workerData as WorkerSetup).claims);
+const setup = workerData as WorkerSetup;
+const claims = new Int32Array(setup.claims);
+const scanners = new Set(setup.scanners);
 const received: WalkedFile[][] = [];
 let ended = false;
 
@@ -23,7 +25,7 @@ parentPort?.on("message", (message: ToWorker) => {
     index !== -1;
     index = claimBatch(claims, received.length)
   ) {
-    answer({ batch: index, result: scanBatch(received[index] as WalkedFile[]) });
+    answer({ batch: index, result: scanBatch(received[index] as WalkedFile[], scanners) });
   }
   if (ended) answer({ idle: true });
 });

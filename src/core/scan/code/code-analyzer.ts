@@ -10,21 +10,12 @@ import { dottedName, type Expr, type ModuleIR } from "./code-ir.ts";
 import { CODE_RULE_IDS } from "./code-rules.ts";
 import { privilegeHits } from "./privilege-check.ts";
 import type { Family } from "./sinks.ts";
+import { MAX_SOURCE_BYTES, mayHaveFindings } from "./source-files.ts";
 import { SourceProject } from "./source-project.ts";
 import type { Hit, Label, Taint, TaintAnalysis } from "./taint.ts";
 import { type ToolEntry, toolEntries, unboundedParameters } from "./tool-entries.ts";
 
-/** Source files larger than this are not parsed (generated bundles, vendored code). */
-export const MAX_SOURCE_BYTES = 512 * 1024;
-
-const JS_FILE = /\.(?:[cm]?[jt]sx?)$/i;
-const PY_FILE = /\.pyi?$/i;
-
-/** Whether the code analyzer reads a file of this name. */
-export function isSourceFile(path: string): boolean {
-  return (JS_FILE.test(path) && !/\.d\.[cm]?ts$/i.test(path)) || PY_FILE.test(path);
-}
-
+export { isSourceFile, MAX_SOURCE_BYTES, mayHaveFindings } from "./source-files.ts";
 export { lowerSource } from "./source-project.ts";
 
 const SEVERITY: Record<Family, "critical" | "high"> = {
@@ -35,17 +26,6 @@ const SEVERITY: Record<Family, "critical" | "high"> = {
   "privilege-escalation": "high",
   "input-validation": "high",
 };
-
-/**
- * Whether `text` can hold a finding at all: a tool registration (the only way input enters) or a privilege
- * pattern. Most files of a repository hold neither and are not parsed.
- */
-export function mayHaveFindings(text: string): boolean {
-  return MARKERS.test(text);
-}
-
-const MARKERS =
-  /\.tool\b|registerTool|setRequestHandler|addTool|call_tool|set(?:e|re|res)?[ug]id|chmod|chown|sudo|doas|pkexec|--privileged|setcap|get(?:e)?[ug]id|\bsu\s/;
 
 /** The findings in one source file, followed into no other. `path` is as the report shows it. */
 export function analyzeSourceFile(path: string, text: string): Detected[] {

@@ -1,5 +1,6 @@
 // Reads dependency lockfiles and requirement files (npm, pnpm, Yarn, pip, Poetry, uv, Pipenv, package.json,
 // pyproject.toml) into one list of packages for the dependency analyzer. Each format has its module beside this one.
+import { type LockfileKind, lockfileKind } from "./dependency-files.ts";
 import { parseNpmLock, parsePackageJson } from "./lockfile-npm.ts";
 import { parseRequirements } from "./lockfile-pip.ts";
 import { parsePnpmLock } from "./lockfile-pnpm.ts";
@@ -28,16 +29,8 @@ export interface LockedPackage {
   license?: string;
 }
 
-export type LockfileKind =
-  | "package-lock"
-  | "pnpm-lock"
-  | "yarn-lock"
-  | "requirements"
-  | "poetry-lock"
-  | "uv-lock"
-  | "pipfile-lock"
-  | "package-json"
-  | "pyproject";
+export type { LockfileKind } from "./dependency-files.ts";
+export { lockfileKind } from "./dependency-files.ts";
 
 export interface LockfileResult {
   kind: LockfileKind;
@@ -51,18 +44,6 @@ export interface FormatRead {
   problems: string[];
 }
 
-const BY_NAME: Record<string, LockfileKind> = {
-  "package-lock.json": "package-lock",
-  "npm-shrinkwrap.json": "package-lock",
-  "pnpm-lock.yaml": "pnpm-lock",
-  "yarn.lock": "yarn-lock",
-  "poetry.lock": "poetry-lock",
-  "uv.lock": "uv-lock",
-  "pipfile.lock": "pipfile-lock",
-  "package.json": "package-json",
-  "pyproject.toml": "pyproject",
-};
-
 const READERS: Record<LockfileKind, (text: string, path: string) => FormatRead> = {
   "package-lock": parseNpmLock,
   "pnpm-lock": parsePnpmLock,
@@ -74,24 +55,6 @@ const READERS: Record<LockfileKind, (text: string, path: string) => FormatRead> 
   "package-json": parsePackageJson,
   pyproject: parsePyproject,
 };
-
-/**
- * The kind of dependency file a path names by its base name, or null. requirements*.txt (requirements.txt,
- * requirements-dev.txt, requirements/base.txt…) count; so do package.json and pyproject.toml (declared ranges, for
- * unpinned checks).
- */
-export function lockfileKind(path: string): LockfileKind | null {
-  const parts = path.split(/[\\/]/);
-  const base = (parts.at(-1) ?? "").toLowerCase();
-  const known = BY_NAME[base];
-  if (known) return known;
-  // pip-tools and most projects name them requirements.txt, requirements-dev.txt, dev-requirements.txt, or keep
-  // several in a requirements/ folder.
-  if (/^(?:[\w.-]+[-_.])?requirements(?:[-_.][\w.-]+)?\.txt$/.test(base)) return "requirements";
-  const folder = (parts.at(-2) ?? "").toLowerCase();
-  if (folder === "requirements" && base.endsWith(".txt")) return "requirements";
-  return null;
-}
 
 /** The kind a file's content suggests, for a file whose name says nothing. */
 function sniffKind(text: string): LockfileKind {
