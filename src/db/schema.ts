@@ -272,6 +272,22 @@ export const findingReviews = sqliteTable(
   (t) => [primaryKey({ columns: [t.team, t.fingerprint] })],
 );
 
+/**
+ * OSV advisories fetched for upload scans, shared by every team (they are public records). A record is used while
+ * it is as new as the `modified` time OSV reports for it, and for at most ADVISORY_CACHE_DAYS after it was fetched.
+ */
+export const osvAdvisories = sqliteTable(
+  "osv_advisories",
+  {
+    id: text("id").primaryKey(),
+    modified: text("modified").notNull(),
+    /** The OSV record as JSON. */
+    record: text("record").notNull(),
+    fetchedAt: integer("fetched_at").notNull(),
+  },
+  (t) => [index("osv_advisories_fetched_at").on(t.fetchedAt)],
+);
+
 export type ServerRow = typeof servers.$inferSelect;
 export type PolicyRow = typeof policies.$inferSelect;
 export type ToolPinRow = typeof toolPins.$inferSelect;

@@ -16,6 +16,7 @@ import { validationHook } from "../http/validation.ts";
 import { readBoundedBody } from "../proxy/request-checks.ts";
 import { findServer } from "../registry/server-store.ts";
 import { SERVER_NOT_FOUND, ServerNameParam, serverNotFound } from "../registry/servers-api.ts";
+import { D1AdvisoryCache } from "./advisory-cache.ts";
 import {
   ApiFinding,
   decodeScanCursor,
@@ -138,7 +139,8 @@ scansApi.openapi(
     const { team, subject } = c.get("identity");
     const archive = await readBoundedBody(c.req.raw, MAX_UPLOAD_BYTES);
     const osv = c.get("config").osvApiUrl;
-    const advisories = osv === null ? null : new OsvApi({ url: osv });
+    const advisories =
+      osv === null ? null : new OsvApi({ url: osv, cache: new D1AdvisoryCache(database(c.env)) });
     const row = await scanUpload(database(c.env), team, name ?? "upload", archive, subject, advisories);
     return c.json(await scanDetail(c, row), 201, { Location: `/api/v1/scans/${row.id}` });
   },

@@ -3,9 +3,18 @@
 // servers on stdio and Streamable HTTP (server-everything), including the failures a user would hit.
 import { spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import Ajv from "ajv-draft-04";
@@ -16,6 +25,7 @@ import { Progress } from "../../local-bridge/src/scan/progress.ts";
 import type { Finding } from "../../src/core/scan/finding.ts";
 import type { SarifLog } from "../../src/core/scan/formats/sarif.ts";
 import type { ScanReport } from "../../src/core/scan/scan-report.ts";
+import { answerOsv } from "../fixtures/osv-mirror.ts";
 import { tarOf } from "../tar-writer.ts";
 import { cliEnv, EVERYTHING, HELMET_CLI, helmetNode, type Served, startServe } from "./helmet-cli.ts";
 
@@ -337,6 +347,77 @@ describe("helmet scan PATH", () => {
       expect(offline.stderr).toContain("not checked against advisories");
       const rules = (JSON.parse(offline.stdout) as ScanReport).findings.map((f) => f.ruleId);
       expect(rules).not.toContain("dep-known-vulnerability");
+    });
+
+    it("keeps the advisories it fetched in the cache directory, and asks OSV again only for a changed one", async () => {
+      const requests: string[] = [];
+      // Set to say OSV changed every record since: the batch answer and the records carry this time.
+      let modifiedNow: string | null = null;
+      const standIn = createHttpServer(async (req, res) => {
+        let body = "";
+        for await (const chunk of req) body += chunk;
+        const path = req.url ?? "/";
+        requests.push(`${req.method} ${path}`);
+        const answer = answerOsv(req.method ?? "GET", path, body ? JSON.parse(body) : undefined);
+        if (!answer) return res.writeHead(404).end();
+        const text = JSON.stringify(answer.json, (key, value) =>
+          key === "modified" && modifiedNow ? modifiedNow : value,
+        );
+        res.writeHead(answer.status, { "content-type": "application/json" }).end(text);
+      });
+      await new Promise<void>((resolve) => standIn.listen(0, "127.0.0.1", resolve));
+      const { port } = standIn.address() as AddressInfo;
+      const url = `http://127.0.0.1:${port}`;
+      const cacheDir = join(dir, "osv-cache");
+      const env = {
+        HELMET_OSV_URL: url,
+        HELMET_NPM_REGISTRY: url,
+        HELMET_PYPI_URL: url,
+        HELMET_CACHE_DIR: cacheDir,
+      };
+      const advisoryRequests = () =>
+        requests
+          .splice(0)
+          .filter((r) => r.includes("/v1/"))
+          .sort();
+      const knownVulnerabilities = async () => {
+        const run = await scan([project, "--format", "json"], env);
+        expect(run.status, run.stderr).toBe(0);
+        return (JSON.parse(run.stdout) as ScanReport).findings
+          .filter((f) => f.ruleId === "dep-known-vulnerability")
+          .map((f) => f.match)
+          .sort();
+      };
+      try {
+        expect(await knownVulnerabilities()).toEqual(["jinja2@3.0.1", "lodash@4.17.20"]);
+        expect(advisoryRequests()).toEqual([
+          "GET /v1/vulns/GHSA-helm-test-0001",
+          "GET /v1/vulns/PYSEC-HELM-TEST-2",
+          "POST /v1/querybatch",
+        ]);
+        expect(readdirSync(join(cacheDir, "osv")).sort()).toEqual([
+          "GHSA-helm-test-0001.json",
+          "PYSEC-HELM-TEST-2.json",
+        ]);
+
+        expect(await knownVulnerabilities()).toEqual(["jinja2@3.0.1", "lodash@4.17.20"]);
+        expect(advisoryRequests()).toEqual(["POST /v1/querybatch"]);
+
+        // A cache file that is not a record is a miss, and is written again.
+        writeFileSync(join(cacheDir, "osv", "PYSEC-HELM-TEST-2.json"), "{ truncated");
+        expect(await knownVulnerabilities()).toEqual(["jinja2@3.0.1", "lodash@4.17.20"]);
+        expect(advisoryRequests()).toEqual(["GET /v1/vulns/PYSEC-HELM-TEST-2", "POST /v1/querybatch"]);
+
+        modifiedNow = "2026-09-01T00:00:00Z";
+        expect(await knownVulnerabilities()).toEqual(["jinja2@3.0.1", "lodash@4.17.20"]);
+        expect(advisoryRequests()).toEqual([
+          "GET /v1/vulns/GHSA-helm-test-0001",
+          "GET /v1/vulns/PYSEC-HELM-TEST-2",
+          "POST /v1/querybatch",
+        ]);
+      } finally {
+        standIn.close();
+      }
     });
 
     it("takes the snapshot (relative to the config file) and the licence allow-list from --config", async () => {

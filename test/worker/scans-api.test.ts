@@ -361,6 +361,69 @@ describe("uploads", () => {
     expect(failed.findings.map((f) => f.rule_id)).toEqual(["secret-github-token"]);
   });
 
+  it("keeps fetched advisories in D1: a later upload asks OSV only which apply, until one changes or ages out", async () => {
+    const key = `cache-${crypto.randomUUID()}`;
+    const osvEnv = { ...env, OSV_API_URL: probeUrl(`/osv-logged/${key}`) };
+    const archive = await tarOf({
+      "pkg/package-lock.json": JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          "": { dependencies: { lodash: "^4.17.20" } },
+          "node_modules/lodash": { version: "4.17.20" },
+        },
+      }),
+    });
+    const uploadWithLog = async () => {
+      const ctx = createExecutionContext();
+      const response = await worker.fetch(
+        new Request(`${GATEWAY}/api/v1/scans/upload?name=cached.tgz`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${member}`, "content-type": "application/gzip" },
+          body: archive,
+        }),
+        osvEnv,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      expect(response.status, await response.clone().text()).toBe(201);
+      const detail = await response.json<ScanDetail>();
+      expect(detail.findings.map((f) => [f.rule_id, f.match])).toContainEqual([
+        "dep-known-vulnerability",
+        "lodash@4.17.20",
+      ]);
+      const log = await (await fetch(probeUrl(`/osv-log/${key}`))).json<string[]>();
+      await fetch(probeUrl(`/osv-log/${key}`), { method: "DELETE" });
+      return log;
+    };
+    const cached = () =>
+      env.DB.prepare("SELECT modified, fetched_at FROM osv_advisories WHERE id = ?")
+        .bind("GHSA-helm-test-0001")
+        .first<{ modified: string; fetched_at: number }>();
+    await env.DB.prepare("DELETE FROM osv_advisories WHERE id = ?").bind("GHSA-helm-test-0001").run();
+
+    expect(await uploadWithLog()).toEqual(["POST /v1/querybatch", "GET /v1/vulns/GHSA-helm-test-0001"]);
+    expect(await cached()).toMatchObject({ modified: "2026-01-01T00:00:00Z" });
+    expect(await uploadWithLog()).toEqual(["POST /v1/querybatch"]);
+
+    // OSV reports the advisory modified after the cached copy: it is fetched again.
+    await env.DB.prepare("UPDATE osv_advisories SET modified = '2025-06-01T00:00:00Z'").run();
+    expect(await uploadWithLog()).toEqual(["POST /v1/querybatch", "GET /v1/vulns/GHSA-helm-test-0001"]);
+
+    // A copy fetched eight days ago is not used, and the daily retention run deletes it.
+    const ageOut = () =>
+      env.DB.prepare("UPDATE osv_advisories SET fetched_at = ? WHERE id = ?")
+        .bind(Date.now() - 8 * 86_400_000, "GHSA-helm-test-0001")
+        .run();
+    await ageOut();
+    expect(await uploadWithLog()).toEqual(["POST /v1/querybatch", "GET /v1/vulns/GHSA-helm-test-0001"]);
+    expect((await cached())?.fetched_at).toBeGreaterThan(Date.now() - 60_000);
+    await ageOut();
+    const ctx = createExecutionContext();
+    worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await cached()).toBeNull();
+  });
+
   it("refuses what is not an archive, and a body over the limit, without storing a scan", async () => {
     const before = (
       await (await api("GET", "/api/v1/scans?kind=upload", viewer)).json<{ items: unknown[] }>()

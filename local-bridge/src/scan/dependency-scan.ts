@@ -24,14 +24,20 @@ const loadOsv = () => import("../../../src/core/scan/deps/osv-source.ts");
 /** Largest dependency file read (a lockfile of a very large monorepo is tens of MB). */
 const MAX_DEPENDENCY_FILE_BYTES = 64 * 1024 * 1024;
 
-/** Where advisories come from: `osv` (the API, or the mirror HELMET_OSV_URL names), `offline`, or a snapshot file. */
+/**
+ * Where advisories come from: `osv` (the API, or the mirror HELMET_OSV_URL names; records fetched are kept in the
+ * cache directory), `offline`, or a snapshot file.
+ */
 export async function advisorySource(
   setting: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<AdvisorySource | null> {
   if (setting === "offline") return null;
   const { AdvisoryError, OSV_API_URL, OsvApi, OsvSnapshot } = await loadOsv();
-  if (setting === "osv") return new OsvApi({ url: env.HELMET_OSV_URL || OSV_API_URL });
+  if (setting === "osv") {
+    const { DirectoryAdvisoryCache } = await import("./advisory-cache-dir.ts");
+    return new OsvApi({ url: env.HELMET_OSV_URL || OSV_API_URL, cache: DirectoryAdvisoryCache.forEnv(env) });
+  }
   let bytes: Uint8Array;
   try {
     bytes = await readFile(setting);

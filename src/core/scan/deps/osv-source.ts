@@ -79,7 +79,17 @@ export class OsvSnapshot implements AdvisorySource {
   }
 }
 
-/** A cache of advisories by id, kept between scans where the runtime can (a directory, the Cache API). */
+/**
+ * How long a cached advisory may be used. OSV's batch answer carries each advisory's `modified` time, so a record
+ * that changed is fetched again sooner; this bound covers a mirror that leaves `modified` out.
+ */
+export const ADVISORY_CACHE_MS = 7 * 86_400_000;
+
+/**
+ * A cache of advisories by id, kept between scans where the runtime can (a D1 table, a directory). `get` answers
+ * only with a record at least as new as `modified` and fetched within ADVISORY_CACHE_MS; a cache that fails answers
+ * `undefined` or drops the record, never fails the scan.
+ */
 export interface AdvisoryCache {
   get(id: string, modified: string): Promise<OsvRecord | undefined>;
   put(record: OsvRecord): Promise<void>;
