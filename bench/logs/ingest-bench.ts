@@ -61,40 +61,12 @@ function ingestEvent(ts: number, n: number) {
     latency_ms: 5 + (n % 400),
     bytes_in: 180,
     bytes_out: 900,
+    progress_count: 0,
     decision: "allow",
     rule: null,
     redactions: null,
     params_excerpt: `{"name":"tool_${n % 50}","arguments":{"query":"ticket ${n}"}}`,
     result_excerpt: `{"content":[{"type":"text","text":"result ${n}"}]}`,
-  };
-}
-
-/** The same event as the events table stores it (what insert-worker.ts writes). */
-function storedEvent(ts: number, n: number) {
-  const event = ingestEvent(ts, n);
-  return {
-    id: event.id,
-    ts,
-    team: "bench-insert",
-    sessionId: "bench-session",
-    server: "bench",
-    subject: "bench",
-    direction: event.direction,
-    kind: event.kind,
-    method: event.method,
-    target: event.target,
-    requestId: event.request_id,
-    status: event.status,
-    errorCode: event.error_code,
-    latencyMs: event.latency_ms,
-    bytesIn: event.bytes_in,
-    bytesOut: event.bytes_out,
-    progressCount: 0,
-    decision: event.decision,
-    rule: null,
-    redactions: null,
-    paramsExcerpt: event.params_excerpt,
-    resultExcerpt: event.result_excerpt,
   };
 }
 
@@ -219,11 +191,11 @@ export async function measureInsertRates(events = 4_000): Promise<InsertRates> {
       await sleep(200);
     }
     const time = async (mode: "single" | "batched", count: number, offset: number) => {
-      const rows = Array.from({ length: count }, (_, i) => storedEvent(Date.now(), offset + i));
+      const events = Array.from({ length: count }, (_, i) => ingestEvent(Date.now(), offset + i));
       const response = await fetch(`${url}/${mode}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify(rows),
+        body: JSON.stringify(events),
         signal: AbortSignal.timeout(300_000),
       });
       if (response.status !== 200)

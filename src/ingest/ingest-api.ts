@@ -136,6 +136,39 @@ const Metrics = z
 
 const redacted = (excerpt: string | null) => (excerpt === null ? null : redactText(excerpt).text);
 
+/** Who an ingested event is filed under: the session's owner, never what the bridge claims. */
+export interface EventOwner {
+  team: string;
+  sessionId: string;
+  server: string;
+  subject: string;
+}
+
+/** An ingested event as the events table stores it, its excerpts redacted again. */
+export function storedEvent(event: z.output<typeof IngestEvent>, owner: EventOwner): StoredEvent {
+  return {
+    id: event.id,
+    ts: event.ts,
+    ...owner,
+    direction: event.direction,
+    kind: event.kind,
+    method: event.method,
+    target: event.target,
+    requestId: event.request_id,
+    status: event.status,
+    errorCode: event.error_code,
+    latencyMs: event.latency_ms,
+    bytesIn: event.bytes_in,
+    bytesOut: event.bytes_out,
+    progressCount: event.progress_count,
+    decision: event.decision,
+    rule: event.rule,
+    redactions: event.redactions === null ? null : JSON.stringify(event.redactions),
+    paramsExcerpt: redacted(event.params_excerpt),
+    resultExcerpt: redacted(event.result_excerpt),
+  };
+}
+
 /** The caller's own bridge session, or 404. */
 async function ownSession(env: Env, team: string, subject: string, id: string): Promise<SessionRow> {
   const row = await database(env)
@@ -343,30 +376,8 @@ ingestApi.openapi(
         `Event '${tooOld.id}' has a timestamp more than 30 days old or ahead of the gateway's clock.`,
       );
     }
-    const rows: StoredEvent[] = batch.events.map((event) => ({
-      id: event.id,
-      ts: event.ts,
-      team,
-      sessionId: session.id,
-      server: session.server,
-      subject,
-      direction: event.direction,
-      kind: event.kind,
-      method: event.method,
-      target: event.target,
-      requestId: event.request_id,
-      status: event.status,
-      errorCode: event.error_code,
-      latencyMs: event.latency_ms,
-      bytesIn: event.bytes_in,
-      bytesOut: event.bytes_out,
-      progressCount: event.progress_count,
-      decision: event.decision,
-      rule: event.rule,
-      redactions: event.redactions === null ? null : JSON.stringify(event.redactions),
-      paramsExcerpt: redacted(event.params_excerpt),
-      resultExcerpt: redacted(event.result_excerpt),
-    }));
+    const owner = { team, sessionId: session.id, server: session.server, subject };
+    const rows = batch.events.map((event) => storedEvent(event, owner));
     const latest = Math.max(...rows.map((row) => row.ts));
     await enqueueEvents(c.env, rows, new Map([[session.id, latest]]));
     return c.json({ received: rows.length }, 202);
