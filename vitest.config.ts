@@ -16,8 +16,10 @@ export default defineConfig({
                 JWT_SECRET: TEST_JWT_SECRET,
                 ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
                 JWT_JWKS_URL: `${inject("probeUrl")}/.well-known/jwks.json`,
-                // The probe server stands in for api.osv.dev, which is out of reach here.
+                // The probe server stands in for api.osv.dev, npm's registry and PyPI, which are out of reach here.
                 OSV_API_URL: `${inject("probeUrl")}/osv`,
+                NPM_REGISTRY_URL: `${inject("probeUrl")}/registry/npm`,
+                PYPI_URL: `${inject("probeUrl")}/registry/pypi`,
                 ALLOW_PRIVATE_UPSTREAMS: "true",
                 ALLOW_HTTP_UPSTREAMS: "true",
                 CORS_ALLOWED_ORIGINS: "https://app.example.com",

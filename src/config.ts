@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { base64ToBytes } from "./core/base64url.ts";
 import { OSV_API_URL } from "./core/scan/deps/osv-source.ts";
+import { NPM_REGISTRY_URL, PYPI_URL } from "./core/scan/deps/registry-source.ts";
 
 export interface JwtSettings {
   issuer: string;
@@ -31,6 +32,10 @@ export interface GatewayConfig {
   encryptionKey: Uint8Array;
   /** Where scans look up dependency advisories (the OSV API or a mirror); null: they do not ("off"). */
   osvApiUrl: string | null;
+  /** Where upload scans ask for npm packages' latest releases (the outdated check); null: they do not. */
+  npmRegistryUrl: string | null;
+  /** The same for Python packages. */
+  pypiUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +56,14 @@ const flag = z
   .enum(["true", "false", ""])
   .default("false")
   .transform((value) => value === "true");
+
+/** A service's URL, or "off"; empty is the default service. */
+const urlOrOff = (what: string) =>
+  z
+    .string()
+    .trim()
+    .default("")
+    .refine((value) => value === "" || value === "off" || URL.canParse(value), `must be ${what} or "off"`);
 
 const integer = (min: number, max: number, fallback: number) =>
   z
@@ -99,14 +112,9 @@ const envSchema = z
     UPSTREAM_TIMEOUT_MS: integer(100, 15 * 60_000, 60_000),
     SERVER_CACHE_TTL_MS: integer(0, 300_000, 5_000),
     EVENT_RETENTION_DAYS: integer(0, 36_500, 30),
-    OSV_API_URL: z
-      .string()
-      .trim()
-      .default("")
-      .refine(
-        (value) => value === "" || value === "off" || URL.canParse(value),
-        'must be the OSV API\'s URL (https://api.osv.dev, or a mirror) or "off"',
-      ),
+    OSV_API_URL: urlOrOff("the OSV API's URL (https://api.osv.dev, or a mirror)"),
+    NPM_REGISTRY_URL: urlOrOff("npm's registry URL (https://registry.npmjs.org, or a mirror)"),
+    PYPI_URL: urlOrOff("PyPI's URL (https://pypi.org, or a mirror)"),
     ENCRYPTION_KEY: z.string({ error: "is required (32 random bytes, base64)" }),
   })
   .transform((env, ctx): GatewayConfig => {
@@ -148,6 +156,8 @@ const envSchema = z
         rolesClaim: env.JWT_ROLES_CLAIM,
       },
       osvApiUrl: env.OSV_API_URL === "off" ? null : env.OSV_API_URL || OSV_API_URL,
+      npmRegistryUrl: env.NPM_REGISTRY_URL === "off" ? null : env.NPM_REGISTRY_URL || NPM_REGISTRY_URL,
+      pypiUrl: env.PYPI_URL === "off" ? null : env.PYPI_URL || PYPI_URL,
       oauthAuthorizationServers: env.OAUTH_AUTHORIZATION_SERVERS,
       corsAllowedOrigins: new Set(env.CORS_ALLOWED_ORIGINS),
       allowPrivateUpstreams: env.ALLOW_PRIVATE_UPSTREAMS,

@@ -5,7 +5,6 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { bytesToBase64url } from "../core/base64url.ts";
-import { OsvApi } from "../core/scan/deps/osv-source.ts";
 import { REPORT_MEDIA_TYPES, renderReport } from "../core/scan/formats/index.ts";
 import type { ScanReport } from "../core/scan/scan-report.ts";
 import { database } from "../db/client.ts";
@@ -16,7 +15,6 @@ import { validationHook } from "../http/validation.ts";
 import { readBoundedBody } from "../proxy/request-checks.ts";
 import { findServer } from "../registry/server-store.ts";
 import { SERVER_NOT_FOUND, ServerNameParam, serverNotFound } from "../registry/servers-api.ts";
-import { D1AdvisoryCache } from "./advisory-cache.ts";
 import {
   ApiFinding,
   decodeScanCursor,
@@ -33,7 +31,7 @@ import {
 } from "./scan-schemas.ts";
 import { getScan, hasFinding, listScans, reviewFinding, scanFindingsOf, summariesOf } from "./scan-store.ts";
 import { scanServer } from "./server-scan.ts";
-import { MAX_UPLOAD_BYTES, scanUpload } from "./upload-scan.ts";
+import { MAX_UPLOAD_BYTES, packageSources, scanUpload } from "./upload-scan.ts";
 
 async function scanDetail(c: Context<AppEnv>, row: ScanRow, filters: z.infer<typeof FindingFilters> = {}) {
   const db = database(c.env);
@@ -138,10 +136,9 @@ scansApi.openapi(
     const { name } = c.req.valid("query");
     const { team, subject } = c.get("identity");
     const archive = await readBoundedBody(c.req.raw, MAX_UPLOAD_BYTES);
-    const osv = c.get("config").osvApiUrl;
-    const advisories =
-      osv === null ? null : new OsvApi({ url: osv, cache: new D1AdvisoryCache(database(c.env)) });
-    const row = await scanUpload(database(c.env), team, name ?? "upload", archive, subject, advisories);
+    const db = database(c.env);
+    const sources = packageSources(c.get("config"), db);
+    const row = await scanUpload(db, team, name ?? "upload", archive, subject, sources);
     return c.json(await scanDetail(c, row), 201, { Location: `/api/v1/scans/${row.id}` });
   },
 );

@@ -2,6 +2,8 @@
 // no links, bounded expansion), its SHA-256 recorded, every file scanned for secrets and every JavaScript,
 // TypeScript or Python source for tool vulnerabilities, and its lockfiles and manifests for vulnerable, unpinned and
 // typosquatted dependencies.
+
+import type { GatewayConfig } from "../config.ts";
 import {
   DEFAULT_UNPACK_LIMITS,
   UnpackError,
@@ -17,7 +19,8 @@ import {
   type DependencyFile,
 } from "../core/scan/deps/dependency-analyzer.ts";
 import { lockfileKind } from "../core/scan/deps/lockfiles.ts";
-import { AdvisoryError } from "../core/scan/deps/osv-source.ts";
+import { AdvisoryError, OsvApi } from "../core/scan/deps/osv-source.ts";
+import { PackageRegistries, type VersionSource } from "../core/scan/deps/registry-source.ts";
 import { looksBinary, MAX_SCANNED_FILE_BYTES, skipByPath } from "../core/scan/file-selection.ts";
 import { type Detected, fingerprinted, summarize } from "../core/scan/finding.ts";
 import { checkPackage } from "../core/scan/package-check.ts";
@@ -25,6 +28,7 @@ import { scanTextForSecrets } from "../core/scan/secret-scan.ts";
 import type { Database } from "../db/client.ts";
 import type { ScanRow } from "../db/schema.ts";
 import { GatewayError } from "../errors.ts";
+import { D1AdvisoryCache } from "./advisory-cache.ts";
 import { finishScan, insertFindings, insertScan, startedScan } from "./scan-store.ts";
 
 /** The largest upload accepted, compressed: what the unpacker accepts. */
@@ -34,6 +38,30 @@ const MAX_EXPANDED_BYTES = 64 * 1024 * 1024;
 
 const decoder = new TextDecoder("utf-8");
 
+/** Where an upload's dependencies are checked: advisories, and latest releases (the outdated check). */
+export interface PackageSources {
+  advisories: AdvisorySource | null;
+  versions: VersionSource | null;
+}
+
+/**
+ * Direct dependencies of one upload asked about at most: a bound on the registry requests one upload makes (each is
+ * a Worker subrequest). The rest are not checked for newer releases.
+ */
+const MAX_REGISTRY_LOOKUPS = 100;
+
+/** The gateway's sources: the OSV API through the D1 advisory cache, and the registries; each can be off. */
+export function packageSources(config: GatewayConfig, db: Database): PackageSources {
+  const { osvApiUrl, npmRegistryUrl, pypiUrl } = config;
+  return {
+    advisories: osvApiUrl === null ? null : new OsvApi({ url: osvApiUrl, cache: new D1AdvisoryCache(db) }),
+    versions:
+      npmRegistryUrl === null && pypiUrl === null
+        ? null
+        : new PackageRegistries({ npmUrl: npmRegistryUrl, pypiUrl, maxPackages: MAX_REGISTRY_LOOKUPS }),
+  };
+}
+
 /** Unpacks and scans `archive`, stores the scan and returns it. A refused archive is a 400 and stores nothing. */
 export async function scanUpload(
   db: Database,
@@ -41,7 +69,7 @@ export async function scanUpload(
   name: string,
   archive: Uint8Array,
   subject: string,
-  advisories: AdvisorySource | null,
+  sources: PackageSources,
 ): Promise<ScanRow> {
   const startedAt = Date.now();
   let unpacked: Awaited<ReturnType<typeof unpackArchive>>;
@@ -54,8 +82,8 @@ export async function scanUpload(
     throw error;
   }
   const scanned = isImageArchive(unpacked.files)
-    ? await scanImage(name, unpacked.files, advisories)
-    : await scanPackage(unpacked.files, advisories);
+    ? await scanImage(name, unpacked.files, sources.advisories)
+    : await scanPackage(unpacked.files, sources);
   const { detected, error } = scanned;
   const stats = {
     format: unpacked.format,
@@ -99,10 +127,7 @@ interface Scanned {
  * A package's files: secrets, source code, Dockerfiles, its lockfiles' packages, and the package as a whole
  * (manifests, install scripts, obfuscation, executables).
  */
-async function scanPackage(
-  files: readonly UnpackedFile[],
-  advisories: AdvisorySource | null,
-): Promise<Scanned> {
+async function scanPackage(files: readonly UnpackedFile[], lookups: PackageSources): Promise<Scanned> {
   const stats = { files: 0, bytes: 0, skipped: 0, packages: 0 };
   const detected: Detected[] = [];
   const dependencyFiles: DependencyFile[] = [];
@@ -128,7 +153,7 @@ async function scanPackage(
   let error: string | null = null;
   if (dependencyFiles.length > 0) {
     try {
-      const result = await analyzeDependencies(dependencyFiles, { advisories });
+      const result = await analyzeDependencies(dependencyFiles, lookups);
       detected.push(...result.detected);
       stats.packages = result.packages;
     } catch (failure) {

@@ -322,7 +322,7 @@ describe("uploads", () => {
     expect(finding?.cwe).toEqual(["CWE-78"]);
   });
 
-  it("checks a package's lockfiles against advisories from the OSV API, and fails closed when it cannot", async () => {
+  it("checks a package's lockfiles against advisories from the OSV API and for releases majors behind, and fails closed when OSV is down", async () => {
     const lock = (name: string, version: string) =>
       JSON.stringify({
         lockfileVersion: 3,
@@ -333,6 +333,7 @@ describe("uploads", () => {
         await tarOf({
           "pkg/package-lock.json": lock("lodash", "4.17.20"),
           "pkg/requirements.txt": "jinja2==3.0.1\n",
+          "old/package-lock.json": lock("express", "3.21.2"),
         }),
         "deps.tgz",
       )
@@ -345,7 +346,11 @@ describe("uploads", () => {
       ["pkg/package-lock.json", "lodash@4.17.20", "high"],
     ]);
     expect(advisories[1]?.description).toContain("Fixed in 4.17.21.");
-    expect(ok.stats).toMatchObject({ packages: 2 });
+    expect(ok.stats).toMatchObject({ packages: 3 });
+    // Outdated: asked of the registries (the probe server's stand-ins); lodash and jinja2 are a minor behind.
+    expect(ok.findings.filter((f) => f.rule_id === "dep-outdated").map((f) => [f.match, f.severity])).toEqual(
+      [["express@3.21.2 (latest 5.1.0)", "low"]],
+    );
 
     const failed = await (
       await upload(

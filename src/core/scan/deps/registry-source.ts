@@ -18,31 +18,40 @@ export interface VersionSource {
 export const versionKey = (ecosystem: string, name: string) => `${ecosystem}\u0000${name}`;
 
 export interface RegistryOptions {
-  npmUrl?: string;
-  pypiUrl?: string;
+  /** npm's registry or a mirror; null: npm packages are not asked about. */
+  npmUrl?: string | null;
+  /** PyPI or a mirror; null: Python packages are not asked about. */
+  pypiUrl?: string | null;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** Distinct packages asked about in one call at most (a bound on requests); the rest are left out. */
+  maxPackages?: number;
 }
 
 /** npm: `GET /NAME` (abbreviated metadata, `dist-tags.latest`); PyPI: `GET /pypi/NAME/json` (`info.version`). */
 export class PackageRegistries implements VersionSource {
   readonly description: string;
-  readonly #npm: string;
-  readonly #pypi: string;
+  readonly #npm: string | null;
+  readonly #pypi: string | null;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
+  readonly #maxPackages: number;
 
   constructor(options: RegistryOptions = {}) {
-    this.#npm = (options.npmUrl ?? NPM_REGISTRY_URL).replace(/\/+$/, "");
-    this.#pypi = (options.pypiUrl ?? PYPI_URL).replace(/\/+$/, "");
+    const base = (url: string | null) => (url === null ? null : url.replace(/\/+$/, ""));
+    this.#npm = base(options.npmUrl === undefined ? NPM_REGISTRY_URL : options.npmUrl);
+    this.#pypi = base(options.pypiUrl === undefined ? PYPI_URL : options.pypiUrl);
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#timeoutMs = options.timeoutMs ?? 15_000;
-    this.description = `registries ${this.#npm} and ${this.#pypi}`;
+    this.#maxPackages = options.maxPackages ?? Number.POSITIVE_INFINITY;
+    this.description = `registries ${[this.#npm, this.#pypi].filter(Boolean).join(" and ")}`;
   }
 
   async latest(packages: ReadonlyArray<{ ecosystem: string; name: string }>): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    const unique = [...new Map(packages.map((pkg) => [versionKey(pkg.ecosystem, pkg.name), pkg])).values()];
+    const unique = [
+      ...new Map(packages.map((pkg) => [versionKey(pkg.ecosystem, pkg.name), pkg])).values(),
+    ].slice(0, this.#maxPackages);
     for (let start = 0; start < unique.length; start += CONCURRENCY) {
       const chunk = unique.slice(start, start + CONCURRENCY);
       const answers = await Promise.all(chunk.map((pkg) => this.#latestOf(pkg.ecosystem, pkg.name)));
@@ -56,9 +65,9 @@ export class PackageRegistries implements VersionSource {
 
   async #latestOf(ecosystem: string, name: string): Promise<string | null> {
     const url =
-      ecosystem === "npm"
+      ecosystem === "npm" && this.#npm !== null
         ? `${this.#npm}/${name.startsWith("@") ? `@${encodeURIComponent(name.slice(1))}` : encodeURIComponent(name)}`
-        : ecosystem === "PyPI"
+        : ecosystem === "PyPI" && this.#pypi !== null
           ? `${this.#pypi}/pypi/${encodeURIComponent(name)}/json`
           : null;
     if (!url) return null;
