@@ -68,14 +68,27 @@ function analyzeModule(project: SourceProject, path: string): Detected[] {
   const analysis = project.analysis(path);
   if (!module || !analysis) return [];
   const imports = analysis.ctx.imports;
-  const base = analysis.moduleState();
-  const entries = toolEntries(module);
+  const entries = toolEntries(module, (reference) => {
+    const own = analysis.ctx.functions.resolve(reference, null);
+    if (own) return { fn: own };
+    const resolveImport = analysis.ctx.resolveImport;
+    if (!resolveImport) return null;
+    const external =
+      reference.kind === "name"
+        ? resolveImport(reference.name, null)
+        : reference.kind === "member" && reference.object.kind === "name" && reference.property !== null
+          ? resolveImport(reference.object.name, reference.property)
+          : null;
+    return external ? { fn: external.fn, owner: external.analysis } : null;
+  });
   const hits: Array<{ hit: Hit; entry: ToolEntry }> = [];
   entries.forEach((entry, source) => {
-    const { hits: found } = analysis.run(
+    // A handler another module declares runs in that module's analysis (its imports and constants).
+    const owner = entry.owner ?? analysis;
+    const { hits: found } = owner.run(
       entry.handler,
       bindingsOf(entry, source),
-      withRequestInput(base, entry, source),
+      withRequestInput(owner.moduleState(), entry, source),
     );
     for (const hit of found) {
       // A parameter typed as a number, a boolean or a fixed set of values carries no text to inject.
@@ -96,13 +109,21 @@ function analyzeModule(project: SourceProject, path: string): Detected[] {
     out.push(flowFinding(project.module(hit.path) ?? module, hit, entry, parameter, module.path));
   }
 
-  // Unbounded string parameters that reach an operation.
-  const reached = new Map<string, Hit>();
-  for (const { hit, entry } of hits) reached.set(`${entry.tool}\u0000${hit.label.parameter}`, hit);
+  // Unbounded string parameters that reach an operation: in the handler that declares them (Python signatures), in
+  // the handler registered under the tool's name, or in a handler serving every tool (a low-level server's).
+  const reachedBy = new Map<ToolEntry, Map<string | null, Hit>>();
+  const reachedByTool = new Map<string, Hit>();
+  for (const { hit, entry } of hits) {
+    const byParameter = reachedBy.get(entry) ?? new Map<string | null, Hit>();
+    byParameter.set(hit.label.parameter, hit);
+    reachedBy.set(entry, byParameter);
+    reachedByTool.set(`${entry.tool}\u0000${hit.label.parameter}`, hit);
+  }
   for (const parameter of unboundedParameters(module, entries)) {
-    const hit =
-      reached.get(`${parameter.tool}\u0000${parameter.parameter}`) ??
-      [...reached.entries()].find(([key]) => key.endsWith(`\u0000${parameter.parameter}`))?.[1];
+    const hit = parameter.entry
+      ? reachedBy.get(parameter.entry)?.get(parameter.parameter)
+      : (reachedByTool.get(`${parameter.tool}\u0000${parameter.parameter}`) ??
+        reachedByTool.get(`null\u0000${parameter.parameter}`));
     if (!hit) continue;
     const rule = ruleInfo(CODE_RULE_IDS["input-validation"]);
     out.push(

@@ -125,11 +125,15 @@ class JsLowering {
     }
   }
 
+  /**
+   * The try block runs in order; a catch clause may or may not run, so it is a branch of its own (a `throw` or
+   * `return` in it ends that branch, not what follows the try); finally runs in order.
+   */
   tryPart(node: SyntaxNode): Stmt[] {
     if (node.name === "Block") return this.statements(partsOf(node));
-    // catch (e) { … } and finally { … }
     const block = partsOf(node).find((part) => part.name === "Block");
-    return block ? this.statements(partsOf(block)) : [];
+    const body = block ? this.statements(partsOf(block)) : [];
+    return node.name === "CatchClause" ? alternatives([body, []], this.#src.line(node)) : body;
   }
 
   forStatement(node: SyntaxNode, parts: SyntaxNode[], line: number): Stmt {
@@ -489,6 +493,8 @@ class JsLowering {
       case "AwaitExpression":
       case "PostfixExpression":
       case "NonNullExpression":
+      // `f<T>` in `f<T>(x)`: the function, its type arguments dropped.
+      case "InstantiationExpression":
         return parts[0] ? this.expr(parts[0]) : { kind: "unknown", line };
       case "PrefixCast":
         return parts.at(-1) ? this.expr(parts.at(-1) as SyntaxNode) : { kind: "unknown", line };

@@ -125,13 +125,7 @@ class PyLowering {
         return [{ kind: "loop", target: null, iter: null, body, line }];
       }
       case "TryStatement":
-        return [
-          {
-            kind: "block",
-            body: parts.filter((part) => part.name === "Body").flatMap((b) => this.body(b)),
-            line,
-          },
-        ];
+        return [{ kind: "block", body: this.tryStatement(node, line), line }];
       case "WithStatement":
         return [this.withStatement(node, line)];
       case "MatchStatement": {
@@ -179,6 +173,32 @@ class PyLowering {
       alternate,
       line,
     };
+  }
+
+  /**
+   * try and else bodies run in order; the except clauses are alternatives that may not run at all, so a `return` or
+   * `raise` in one ends that branch, not what follows the try; finally runs in order.
+   */
+  tryStatement(node: SyntaxNode, line: number): Stmt[] {
+    const inOrder: Stmt[] = [];
+    const handlers: Stmt[][] = [];
+    let keyword = "try";
+    for (const child of childrenOf(node)) {
+      if (
+        child.name === "try" ||
+        child.name === "except" ||
+        child.name === "else" ||
+        child.name === "finally"
+      )
+        keyword = child.name;
+      else if (child.name === "Body" && keyword === "except") handlers.push(this.body(child));
+      else if (child.name === "Body") {
+        if (handlers.length > 0) inOrder.push(...alternatives([...handlers.splice(0), []], line));
+        inOrder.push(...this.body(child));
+      }
+    }
+    if (handlers.length > 0) inOrder.push(...alternatives([...handlers, []], line));
+    return inOrder;
   }
 
   withStatement(node: SyntaxNode, line: number): Stmt {

@@ -14,7 +14,7 @@ export function isSourceFile(path: string): boolean {
 }
 
 /**
- * Whether `text` can hold a finding at all: a tool registration (the only way input enters) or a privilege
+ * Whether `text` can hold a finding at all: a tool or resource registration (the only ways input enters) or a privilege
  * pattern. Most files of a repository hold neither and are not parsed. One pass of a keyword automaton: a regex
  * of alternatives with no common literal would try each at every character.
  */
@@ -24,11 +24,20 @@ export function mayHaveFindings(text: string): boolean {
 }
 
 const EXACT =
-  /\.tool\b|registerTool|setRequestHandler|addTool|call_tool|set(?:e|re|res)?[ug]id|chmod|chown|sudo|doas|pkexec|--privileged|setcap|get(?:e)?[ug]id|\bsu\s/;
+  /\.tool\b|registerTool|setRequestHandler|addTool|add_tool|call_tool|\.resource\b|registerResource|set(?:e|re|res)?[ug]id|chmod|chown|sudo|doas|pkexec|--privileged|setcap|get(?:e)?[ug]id|\bsu\s/;
 
 /** What every tool registration and every privilege pattern privilege-check.ts reads contains. */
 const MARKERS = new KeywordMatcher([
-  [".tool", "registertool", "setrequesthandler", "addtool", "call_tool"],
+  [
+    ".tool",
+    "registertool",
+    "setrequesthandler",
+    "addtool",
+    "add_tool",
+    "call_tool",
+    ".resource",
+    "registerresource",
+  ],
   ["setuid", "setgid", "seteuid", "setegid", "setreuid", "setregid", "setresuid", "setresgid"],
   ["getuid", "geteuid", "getgid", "getegid"],
   ["chmod", "chown", "setcap", "sudo", "doas", "pkexec", "--privileged", "su -c", "su root"],

@@ -1,8 +1,13 @@
 // Where tool input enters a server's code: the handlers registered with the MCP SDKs (TypeScript `server.tool`,
-// `registerTool`, `setRequestHandler(CallToolRequestSchema, …)`, FastMCP's `addTool`; Python FastMCP's `@mcp.tool()`
-// and the low-level `@server.call_tool()`), and which of their string parameters the declared schema leaves
-// unbounded (no length, pattern or set of values).
+// `registerTool`, `setRequestHandler(CallToolRequestSchema, …)`, FastMCP's `addTool`; Python FastMCP's `@mcp.tool()`,
+// `add_tool(fn)` and the low-level `@server.call_tool()`), resource templates (their variables come from the
+// client too), and which of their string parameters the declared schema leaves unbounded (no length, pattern or
+// set of values). A handler may be written inline or passed by reference (a function, a method, an import).
 import { dottedName, type Expr, type FunctionIR, type ModuleIR, type Param, type Stmt } from "./code-ir.ts";
+import type { TaintAnalysis } from "./taint.ts";
+
+/** A handler passed by reference, found: the function, and the analysis of its module when it is another's. */
+export type HandlerLookup = (reference: Expr) => { fn: FunctionIR; owner?: TaintAnalysis } | null;
 
 /** How a handler receives its input. */
 export type InputShape =
@@ -19,6 +24,8 @@ export interface ToolEntry {
   /** The tool's name when the registration says it; null for a handler serving every tool. */
   tool: string | null;
   handler: FunctionIR;
+  /** The analysis of the module that declares the handler, when another module does (an imported handler). */
+  owner?: TaintAnalysis;
   input: InputShape;
   line: number;
   /** Parameters the schema or the signature types as numbers, booleans or fixed values: they carry no text. */
@@ -33,6 +40,8 @@ export interface UnboundedParameter {
   /** What the finding names: the parameter, or a field of the model it is declared as (`query.metric`). */
   name: string;
   line: number;
+  /** The handler's registration, when the parameter is declared by its signature (Python). */
+  entry?: ToolEntry;
 }
 
 type Visitor = (expr: Expr) => void;
@@ -156,8 +165,57 @@ function typedFields(shape: Expr | undefined): Set<string> {
   return out;
 }
 
-export function toolEntries(module: ModuleIR): ToolEntry[] {
+/** The module's top-level constants: `TOOL_NAME = "git_add"`, `SHAPE = { … }`. */
+function moduleConstants(module: ModuleIR): Map<string, Expr> {
+  const constants = new Map<string, Expr>();
+  for (const stmt of module.body) {
+    const target = stmt.kind === "assign" ? stmt.targets[0] : undefined;
+    if (stmt.kind === "assign" && target?.kind === "name") constants.set(target.name, stmt.value);
+  }
+  return constants;
+}
+
+/** Python parameters that are the request context, not tool input. */
+function contextParams(fn: FunctionIR): Set<string> {
+  return new Set(
+    fn.params
+      .filter((param) => CONTEXT_PARAMS.test(param.name ?? "") || /\bContext\b/.test(param.annotation ?? ""))
+      .map((param) => param.name ?? ""),
+  );
+}
+
+/** Python parameters annotated as numbers, booleans or fixed values. */
+function typedParams(fn: FunctionIR): Set<string> {
+  return new Set(
+    fn.params
+      .filter((param) => TYPED_ANNOTATION.test((param.annotation ?? "").trim()))
+      .map((param) => param.name ?? ""),
+  );
+}
+
+/** A registration's name argument: a string, a constant holding one, or the expression as written. */
+function registrationName(expr: Expr | undefined, constants: ReadonlyMap<string, Expr>): string | null {
+  const value = expr?.kind === "name" ? (constants.get(expr.name) ?? expr) : expr;
+  if (value?.kind === "string") return value.value;
+  return value ? dottedName(value) : null;
+}
+
+/** A resource URI template with variables (`docs://{name}`): what fills them comes from the client. */
+const URI_TEMPLATE = /\{[^}]+\}/;
+
+export function toolEntries(module: ModuleIR, lookup: HandlerLookup = () => null): ToolEntry[] {
   const entries: ToolEntry[] = [];
+  const constants = moduleConstants(module);
+  const nameOf = (expr: Expr | undefined) => registrationName(expr, constants);
+  /** A handler argument: written inline, `f.bind(this)`, or a reference the lookup finds. */
+  const handlerOf = (expr: Expr | undefined): { fn: FunctionIR; owner?: TaintAnalysis } | null => {
+    if (!expr) return null;
+    if (expr.kind === "function") return { fn: expr.fn };
+    if (expr.kind === "call" && expr.callee.kind === "member" && expr.callee.property === "bind")
+      return handlerOf(expr.callee.object);
+    if (expr.kind === "name" || expr.kind === "member") return lookup(expr);
+    return null;
+  };
   if (module.language === "python") {
     for (const fn of functionsOf(module.body)) {
       for (const decorator of fn.decorators) {
@@ -165,26 +223,23 @@ export function toolEntries(module: ModuleIR): ToolEntry[] {
         const name = dottedName(callee) ?? "";
         if (/(?:^|\.)tool$/.test(name)) {
           const named = decorator.kind === "call" ? decorator.named.name : undefined;
-          const skip = new Set(
-            fn.params
-              .filter(
-                (param) =>
-                  CONTEXT_PARAMS.test(param.name ?? "") || /\bContext\b/.test(param.annotation ?? ""),
-              )
-              .map((param) => param.name ?? ""),
-          );
-          const typed = new Set(
-            fn.params
-              .filter((param) => TYPED_ANNOTATION.test((param.annotation ?? "").trim()))
-              .map((param) => param.name ?? ""),
-          );
           entries.push({
             tool: named?.kind === "string" ? named.value : fn.name,
             handler: fn,
-            input: { kind: "params", skip },
+            input: { kind: "params", skip: contextParams(fn) },
             line: fn.line,
-            typed,
+            typed: typedParams(fn),
           });
+        } else if (/(?:^|\.)resource$/.test(name) && decorator.kind === "call") {
+          const uri = nameOf(decorator.args[0] ?? decorator.named.uri);
+          if (uri && URI_TEMPLATE.test(uri))
+            entries.push({
+              tool: `resource ${uri}`,
+              handler: fn,
+              input: { kind: "params", skip: contextParams(fn) },
+              line: fn.line,
+              typed: typedParams(fn),
+            });
         } else if (/(?:^|\.)call_tool$/.test(name)) {
           const index = fn.params.findIndex((param) => param.name === "arguments");
           entries.push({
@@ -197,52 +252,94 @@ export function toolEntries(module: ModuleIR): ToolEntry[] {
         }
       }
     }
+    // `mcp.add_tool(run_cmd, name="run_cmd")`: FastMCP's imperative registration.
+    visitExpressions(module.body, (expr) => {
+      if (expr.kind !== "call" || expr.callee.kind !== "member" || expr.callee.property !== "add_tool")
+        return;
+      const handler = handlerOf(expr.args[0] ?? expr.named.fn);
+      if (!handler) return;
+      entries.push({
+        tool: nameOf(expr.named.name) ?? handler.fn.name,
+        handler: handler.fn,
+        ...(handler.owner ? { owner: handler.owner } : {}),
+        input: { kind: "params", skip: contextParams(handler.fn) },
+        line: expr.line,
+        typed: typedParams(handler.fn),
+      });
+    });
     return entries;
   }
   visitExpressions(module.body, (expr) => {
     if (expr.kind !== "call" || expr.callee.kind !== "member") return;
     const method = expr.callee.property;
-    const handler = expr.args.findLast((arg) => arg.kind === "function");
     const first = expr.args[0];
+    const last = expr.args.at(-1);
+    const shapeOf = (given: Expr | undefined) => (given?.kind === "name" ? constants.get(given.name) : given);
     if (
       (method === "tool" || method === "registerTool") &&
-      handler?.kind === "function" &&
-      first?.kind === "string"
+      expr.args.length >= 2 &&
+      first !== undefined &&
+      (first.kind === "string" || first.kind === "name" || first.kind === "member")
     ) {
+      const handler = handlerOf(last);
+      if (!handler) return;
       // server.tool(name, description?, shape, …, handler); registerTool(name, { inputSchema }, handler).
-      const config = expr.args[1];
+      const config = shapeOf(expr.args[1]);
       const shape =
         method === "registerTool" && config?.kind === "object"
           ? config.entries.find((entry) => entry.key === "inputSchema")?.value
-          : expr.args.slice(1, -1).find((arg) => arg.kind === "object" || arg.kind === "call");
+          : expr.args
+              .slice(1, -1)
+              .find((arg) => arg.kind === "object" || arg.kind === "call" || arg.kind === "name");
       entries.push({
-        tool: first.value,
+        tool: nameOf(first),
         handler: handler.fn,
+        ...(handler.owner ? { owner: handler.owner } : {}),
         input: { kind: "object" },
         line: expr.line,
-        typed: typedFields(shape),
+        typed: typedFields(shapeOf(shape)),
       });
     } else if (
+      (method === "resource" || method === "registerResource") &&
+      expr.args.some(
+        (arg) => arg.kind === "call" && /(?:^|\.)ResourceTemplate$/.test(dottedName(arg.callee) ?? ""),
+      )
+    ) {
+      // server.resource(name, new ResourceTemplate("docs://{name}", …), (uri, variables) => …).
+      const handler = handlerOf(last);
+      if (handler)
+        entries.push({
+          tool: `resource ${nameOf(first) ?? ""}`.trim(),
+          handler: handler.fn,
+          ...(handler.owner ? { owner: handler.owner } : {}),
+          input: { kind: "arguments", index: 1 },
+          line: expr.line,
+          typed: new Set(),
+        });
+    } else if (
       method === "setRequestHandler" &&
-      handler?.kind === "function" &&
       /CallTool/.test(dottedName(first ?? { kind: "unknown", line: 0 }) ?? "")
     ) {
-      entries.push({
-        tool: null,
-        handler: handler.fn,
-        input: { kind: "request" },
-        line: expr.line,
-        typed: new Set(),
-      });
+      const handler = handlerOf(last);
+      if (handler)
+        entries.push({
+          tool: null,
+          handler: handler.fn,
+          ...(handler.owner ? { owner: handler.owner } : {}),
+          input: { kind: "request" },
+          line: expr.line,
+          typed: new Set(),
+        });
     } else if (method === "addTool" && first?.kind === "object") {
       const name = first.entries.find((entry) => entry.key === "name")?.value;
-      const execute = first.entries.find(
-        (entry) => entry.key === "execute" || entry.key === "handler",
-      )?.value;
-      if (execute?.kind === "function")
+      const execute = handlerOf(
+        first.entries.find((entry) => entry.key === "execute" || entry.key === "handler")?.value,
+      );
+      if (execute)
         entries.push({
-          tool: name?.kind === "string" ? name.value : null,
+          tool: nameOf(name),
           handler: execute.fn,
+          ...(execute.owner ? { owner: execute.owner } : {}),
           input: { kind: "object" },
           line: expr.line,
           typed: typedFields(first.entries.find((entry) => entry.key === "parameters")?.value),
@@ -299,11 +396,10 @@ export function unboundedPythonParam(param: Param): boolean {
 export function unboundedParameters(module: ModuleIR, entries: readonly ToolEntry[]): UnboundedParameter[] {
   const out: UnboundedParameter[] = [];
   // A schema kept in a module constant (`SCHEMA = {...}` then `inputSchema=SCHEMA`).
-  const constants = new Map<string, Expr>();
-  for (const stmt of module.body) {
-    const target = stmt.kind === "assign" ? stmt.targets[0] : undefined;
-    if (stmt.kind === "assign" && target?.kind === "name") constants.set(target.name, stmt.value);
-  }
+  const constants = moduleConstants(module);
+  const resolved = (given: Expr | undefined) => (given?.kind === "name" ? constants.get(given.name) : given);
+  // registerTool's config holds `inputSchema`: read once as that tool's, not again as a nameless listing.
+  const claimed = new Set<Expr>();
   const fromShape = (tool: string | null, given: Expr | undefined) => {
     const shape = given?.kind === "name" ? (constants.get(given.name) ?? given) : given;
     if (!shape) return;
@@ -330,7 +426,7 @@ export function unboundedParameters(module: ModuleIR, entries: readonly ToolEntr
       for (const param of entry.handler.params) {
         if (!param.name || entry.input.skip.has(param.name)) continue;
         if (unboundedPythonParam(param))
-          out.push({ tool: entry.tool, parameter: param.name, name: param.name, line: param.line });
+          out.push({ tool: entry.tool, parameter: param.name, name: param.name, line: param.line, entry });
         for (const field of models.get((param.annotation ?? "").trim()) ?? []) {
           if (unboundedPythonParam(field))
             out.push({
@@ -338,6 +434,7 @@ export function unboundedParameters(module: ModuleIR, entries: readonly ToolEntr
               parameter: param.name,
               name: `${param.name}.${field.name}`,
               line: field.line,
+              entry,
             });
         }
       }
@@ -346,20 +443,24 @@ export function unboundedParameters(module: ModuleIR, entries: readonly ToolEntr
   visitExpressions(module.body, (expr) => {
     if (expr.kind === "call" && expr.callee.kind === "member") {
       const method = expr.callee.property;
-      const name = expr.args[0]?.kind === "string" ? expr.args[0].value : null;
+      const name = registrationName(expr.args[0], constants);
       if (method === "tool") {
         fromShape(
           name,
-          expr.args.slice(1, -1).find((arg) => arg.kind === "object" || arg.kind === "call"),
+          expr.args
+            .slice(1, -1)
+            .find((arg) => arg.kind === "object" || arg.kind === "call" || arg.kind === "name"),
         );
       } else if (method === "registerTool") {
-        const config = expr.args[1];
-        if (config?.kind === "object")
+        const config = resolved(expr.args[1]);
+        if (config?.kind === "object") {
+          claimed.add(config);
           fromShape(name, config.entries.find((entry) => entry.key === "inputSchema")?.value);
+        }
       }
     }
     // Low-level servers list tools with JSON Schemas: `{ name, inputSchema: {...} }`, Python `Tool(name=…, inputSchema=…)`.
-    if (expr.kind === "object") {
+    if (expr.kind === "object" && !claimed.has(expr)) {
       const schema = expr.entries.find(
         (entry) => entry.key === "inputSchema" || entry.key === "input_schema",
       )?.value;
@@ -375,7 +476,7 @@ export function unboundedParameters(module: ModuleIR, entries: readonly ToolEntr
   });
   const seen = new Set<string>();
   return out.filter((item) => {
-    const key = `${item.tool}\u0000${item.name}`;
+    const key = `${item.tool}\u0000${item.name}\u0000${item.entry?.line ?? ""}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
