@@ -15,6 +15,12 @@ import { EMPTY, type Label, type Taint, union } from "./taint-state.ts";
 export interface Guard {
   label: Label;
   families: Family[] | "all";
+  /**
+   * When the check lets the value through: an allow-list, an equality or a validator holds when the test is true
+   * (false under `!`, `not`, `!==`, `not in`). Null for a containment test, which is written both ways
+   * (`resolved.startsWith(root)`, `rel.startsWith("..")`): it guards whichever branch the exit leaves.
+   */
+  holdsWhen: boolean | null;
 }
 
 /** What guard recognition asks of the walk. */
@@ -28,25 +34,31 @@ export interface GuardEnv {
 /** The inputs a test expression checks, and for which families. */
 export function guardsOf(test: Expr, env: GuardEnv): Guard[] {
   const out: Guard[] = [];
-  const visit = (expr: Expr) => {
+  const visit = (expr: Expr, negated = false) => {
+    const push = (label: Label, families: Guard["families"], polar = true) =>
+      out.push({ label, families, holdsWhen: polar ? !negated : null });
     if (expr.kind === "compose") {
       if (expr.op === "in" || expr.op === "not in") {
         // `value in ALLOWED`: an allow-list when the collection is not itself input.
         const [value, collection] = expr.parts;
+        const inverted = expr.op === "not in" ? !negated : negated;
         if (value && collection && env.taint(collection).length === 0)
-          for (const label of env.taint(value)) out.push({ label, families: "all" });
+          for (const label of env.taint(value)) out.push({ label, families: "all", holdsWhen: !inverted });
       } else if (expr.op !== null && /^(?:===|==|!==|!=)$/.test(expr.op)) {
         const [left, right] = expr.parts;
         const constant = (e: Expr | undefined) => e?.kind === "string";
+        const inverted = expr.op.startsWith("!") ? !negated : negated;
         if (left && right && (constant(left) || constant(right))) {
-          for (const label of union(env.taint(left), env.taint(right))) out.push({ label, families: "all" });
+          for (const label of union(env.taint(left), env.taint(right)))
+            out.push({ label, families: "all", holdsWhen: !inverted });
         } else if (left && right) {
           // `commonpath([root, p]) == root`, `rel.indexOf("..") !== 0`: look into the sides.
-          visit(left);
-          visit(right);
+          visit(left, inverted);
+          visit(right, inverted);
         }
       } else {
-        for (const part of expr.parts) visit(part);
+        const inverted = expr.op === "!" || expr.op === "not" ? !negated : negated;
+        for (const part of expr.parts) visit(part, inverted);
       }
       return;
     }
@@ -59,23 +71,23 @@ export function guardsOf(test: Expr, env: GuardEnv): Guard[] {
     if (CONTAINMENT_CALLS.test(qualified)) {
       // A prefix check on a path holds only once `..` is resolved away; on a URL it is an allow-list.
       for (const label of union(receiver, args))
-        out.push({ label, families: label.resolved ? ["path-traversal", "ssrf"] : ["ssrf"] });
+        push(label, label.resolved ? ["path-traversal", "ssrf"] : ["ssrf"], false);
     } else if (MEMBERSHIP_CALLS.test(qualified) && receiver.length === 0) {
-      for (const label of args) out.push({ label, families: "all" });
+      for (const label of args) push(label, "all");
     } else if (VALIDATION_CALLS.test(qualified)) {
-      for (const label of union(receiver, args)) out.push({ label, families: "all" });
+      for (const label of union(receiver, args)) push(label, "all");
     } else if (PATTERN_CALLS.test(qualified) && anchoredPattern(expr)) {
-      for (const label of union(receiver, args)) out.push({ label, families: "all" });
+      for (const label of union(receiver, args)) push(label, "all");
     } else {
       // A helper of the module that checks its argument (`if (!isSafeName(x)) throw`).
       const validates = env.validated(expr);
       expr.args.forEach((arg, i) => {
-        if (validates.has(i)) for (const label of env.taint(arg)) out.push({ label, families: "all" });
+        if (validates.has(i)) for (const label of env.taint(arg)) push(label, "all");
       });
     }
     for (const arg of expr.args) {
       if (arg.kind === "function")
-        for (const stmt of arg.fn.body) if (stmt.kind === "return" && stmt.value) visit(stmt.value);
+        for (const stmt of arg.fn.body) if (stmt.kind === "return" && stmt.value) visit(stmt.value, negated);
     }
   };
   visit(test);

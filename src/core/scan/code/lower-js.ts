@@ -372,6 +372,35 @@ class JsLowering {
     return { ...composed, parts: [literal, ...composed.parts] };
   }
 
+  /**
+   * `await f<T>(a, b)` that the parser read as the comparisons `(await f < T) > (a, b)` (it does when the call is
+   * long): the call it is. Comparing a comparison's result with `>` is not code anyone writes.
+   */
+  misreadGenericCall(parts: SyntaxNode[], line: number): Expr | null {
+    const [left, op, right] = parts;
+    if (op?.name !== "CompareOp" || this.#src.of(op) !== ">" || right?.name !== "ParenthesizedExpression")
+      return null;
+    if (left?.name !== "BinaryExpression") return null;
+    const [callee, innerOp, type] = partsOf(left);
+    if (!callee || innerOp?.name !== "CompareOp" || this.#src.of(innerOp) !== "<" || !type) return null;
+    if (
+      !/^(?:VariableName|MemberExpression|TypeName|TypeofType)$/.test(type.name) &&
+      type.name !== "BinaryExpression"
+    )
+      return null;
+    const inner = partsOf(right)[0];
+    const args = !inner ? [] : inner.name === "SequenceExpression" ? partsOf(inner) : [inner];
+    const awaited = callee.name === "AwaitExpression" ? partsOf(callee)[0] : callee;
+    if (!awaited) return null;
+    return {
+      kind: "call",
+      callee: this.expr(awaited),
+      args: args.filter((arg) => arg.name !== "Spread").map((arg) => this.expr(arg)),
+      named: {},
+      line,
+    };
+  }
+
   args(list: SyntaxNode | undefined): Expr[] {
     return list
       ? partsOf(list)
@@ -502,6 +531,8 @@ class JsLowering {
         // `x as T` and `x satisfies T` are x.
         if (childrenOf(node).some((child) => child.name === "as" || child.name === "satisfies"))
           return parts[0] ? this.expr(parts[0]) : { kind: "unknown", line };
+        const generic = this.misreadGenericCall(parts, line);
+        if (generic) return generic;
         const op = parts.find((part) => /Op$/.test(part.name));
         return compose(
           parts.filter((part) => part !== op),

@@ -175,6 +175,17 @@ class PyLowering {
     };
   }
 
+  /** `not` applied where Python applies it in `not a or b`: to the leftmost operand of the boolean chain. */
+  negateLeftmost(node: SyntaxNode): Expr {
+    const line = this.#src.line(node);
+    const [left, ...rest] = partsOf(node);
+    if (!left) return { kind: "unknown", line };
+    const negated = booleanOperator(left)
+      ? this.negateLeftmost(left)
+      : ({ kind: "compose", parts: [this.expr(left)], op: "!", line } as Expr);
+    return { kind: "compose", parts: [negated, ...rest.map((part) => this.expr(part))], op: null, line };
+  }
+
   /**
    * try and else bodies run in order; the except clauses are alternatives that may not run at all, so a `return` or
    * `raise` in one ends that branch, not what follows the try; finally runs in order.
@@ -602,6 +613,9 @@ class PyLowering {
       }
       case "UnaryExpression": {
         const first = childrenOf(node)[0];
+        // Lezer reads `not a or b` as `not (a or b)`; Python binds `not` tighter than `and` and `or`.
+        const operand = parts.find((part) => !/Op$/.test(part.name));
+        if (first?.name === "not" && operand && booleanOperator(operand)) return this.negateLeftmost(operand);
         const op = first?.name === "not" ? "!" : first && this.#src.of(first) === "~" ? "~" : null;
         return compose(
           parts.filter((part) => !/Op$/.test(part.name)),
@@ -620,6 +634,12 @@ class PyLowering {
         return parts.length > 0 ? compose(parts) : { kind: "unknown", line };
     }
   }
+}
+
+/** `and` or `or` when `node` is a boolean operation, else null. */
+function booleanOperator(node: SyntaxNode): string | null {
+  if (node.name !== "BinaryExpression") return null;
+  return childrenOf(node).find((child) => child.name === "and" || child.name === "or")?.name ?? null;
 }
 
 function opOf(src: Source, parts: SyntaxNode[]): string | null {

@@ -19,6 +19,10 @@ const CHOWN = /(?:^|\.)(?:chown|chownSync|lchown|lchownSync|fchown|fchownSync)$/
 const RAISING_COMMAND =
   /(?:^|[\s;&|`'"(])sudo\s|\bsu\s+-c\b|\bsu\s+root\b|--privileged\b|\bchmod\s+(?:-R\s+)?(?:[0-7]?[0-7][0-7][2367]|[ao]\+w)\b|\bsetcap\s/;
 
+/** Calls that look a key up rather than run anything. */
+const LOOKUP =
+  /(?:^|\.)(?:get|getattr|getenv|pop|setdefault|has|hasattr|includes|index|count|startswith|endswith|startsWith|endsWith)$/;
+
 function literalNumber(expr: Expr | undefined): number | null {
   if (expr?.kind !== "literal") return null;
   const text = expr.text.replace(/_/g, "");
@@ -85,7 +89,13 @@ export function privilegeHits(module: ModuleIR, qualify: (callee: Expr) => strin
   };
   visitExpressions(module.body, (expr) => {
     // `["sudo", …]`, `spawn("sudo", …)`, `["run", "--privileged", …]`: raising privileges, however the command is run.
-    const items = expr.kind === "array" ? expr.items : expr.kind === "call" ? expr.args : [];
+    // Not a lookup by that name: `options.get("sudo")` reads a setting.
+    const items =
+      expr.kind === "array"
+        ? expr.items
+        : expr.kind === "call" && !LOOKUP.test(dottedName(expr.callee) ?? "")
+          ? expr.args
+          : [];
     const first = items[0];
     if (first?.kind === "string" && /^(?:sudo|doas|pkexec)$/.test(first.value)) {
       hits.push({ line: expr.line, what: `runs a command as root (${first.value})`, severity: "high" });

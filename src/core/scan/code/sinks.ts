@@ -60,6 +60,33 @@ function shellCommandArray(call: CallExpr): boolean {
   );
 }
 
+/** Interpreters that run code given on their command line (`-c`, `-e`, `--eval`). */
+const INTERPRETERS =
+  /^(?:\/(?:usr\/)?(?:local\/)?bin\/)?(?:node|nodejs|deno|bun|python[0-9.]*|ruby|perl|php|Rscript)$/;
+const INLINE_CODE_FLAG = /^(?:-c|-e|-p|--eval|--print|-r)$/;
+
+/** An interpreter named as a string, or the running one (`sys.executable`, `process.execPath`). */
+function isInterpreter(expr: Expr | undefined): boolean {
+  if (expr?.kind === "string") return INTERPRETERS.test(expr.value);
+  return expr?.kind === "member" && /^(?:executable|execPath)$/.test(expr.property ?? "");
+}
+
+/**
+ * `spawn("node", ["-e", code])`, `subprocess.run([sys.executable, "-c", code])`,
+ * `create_subprocess_exec(sys.executable, "-c", code)`: code handed to an interpreter, no shell needed.
+ */
+function interpreterCode(call: CallExpr): boolean {
+  const [first, second] = call.args;
+  const argv =
+    first?.kind === "array"
+      ? first.items
+      : [first, ...(second?.kind === "array" ? second.items : call.args.slice(1))];
+  return (
+    isInterpreter(argv[0]) &&
+    argv.slice(1).some((item) => item?.kind === "string" && INLINE_CODE_FLAG.test(item.value))
+  );
+}
+
 /** Python's `shell=True`. */
 function pythonShell(call: CallExpr): boolean {
   const shell = call.named.shell;
@@ -204,6 +231,62 @@ export const SINKS: readonly SinkSpec[] = [
     label: "a command run through a shell",
   },
   // Code injection and unsafe deserialisation.
+  {
+    family: "code-injection",
+    language: "javascript",
+    callees: [
+      "child_process.spawn",
+      "child_process.spawnSync",
+      "child_process.execFile",
+      "child_process.execFileSync",
+      "execa.execa",
+      "execa",
+      "execa.execaSync",
+    ],
+    args: [1],
+    when: interpreterCode,
+    label: "an interpreter given code to run",
+  },
+  {
+    family: "code-injection",
+    language: "python",
+    callees: [
+      "subprocess.run",
+      "subprocess.call",
+      "subprocess.check_call",
+      "subprocess.check_output",
+      "subprocess.Popen",
+      "asyncio.create_subprocess_exec",
+    ],
+    args: [0, 1, 2, 3, 4],
+    named: ["args"],
+    when: interpreterCode,
+    label: "an interpreter given code to run",
+  },
+  {
+    family: "code-injection",
+    language: "python",
+    // Server-side template injection: a template made from input runs what it contains.
+    callees: ["jinja2.Template", "jinja2.Environment.from_string", "*.from_string", "mako.template.Template"],
+    args: [0],
+    named: ["source", "text"],
+    label: "a template compiled from input (server-side template injection)",
+  },
+  {
+    family: "code-injection",
+    language: "javascript",
+    callees: [
+      "ejs.render",
+      "ejs.compile",
+      "handlebars.compile",
+      "pug.compile",
+      "pug.render",
+      "nunjucks.renderString",
+      "lodash.template",
+    ],
+    args: [0],
+    label: "a template compiled from input (server-side template injection)",
+  },
   {
     family: "code-injection",
     language: "javascript",

@@ -84,14 +84,30 @@ export class TaintAnalysis {
   #moduleState: State | null = null;
   /** The module's top-level string constants (`BASE_URL = "https://…"`). */
   readonly constants: Map<string, string>;
+  /** Top-level tables of constant values (`COMMANDS = {"disk": "df -h"}`, `new Map([…])`): a lookup is clean. */
+  readonly valueTables = new Set<string>();
+  /** Top-level tables of functions (`HANDLERS = {"run": run_cmd}`): a call through one may call any of them. */
+  readonly functionTables = new Map<string, FunctionIR[]>();
 
   constructor(ctx: AnalysisContext) {
     this.#ctx = ctx;
     this.constants = new Map();
     for (const stmt of ctx.module.body) {
       const target = stmt.kind === "assign" ? stmt.targets[0] : undefined;
-      if (stmt.kind === "assign" && target?.kind === "name" && stmt.value.kind === "string")
-        this.constants.set(target.name, stmt.value.value);
+      if (stmt.kind !== "assign" || target?.kind !== "name") continue;
+      if (stmt.value.kind === "string") this.constants.set(target.name, stmt.value.value);
+      const table = tableValues(stmt.value);
+      if (!table || table.length === 0) continue;
+      if (table.every(isConstantValue)) this.valueTables.add(target.name);
+      const functions = table.flatMap((value) =>
+        value.kind === "function"
+          ? [value.fn]
+          : value.kind === "name"
+            ? [ctx.functions.resolve(value, null)]
+            : [],
+      );
+      if (functions.length > 0 && functions.every((fn) => fn !== null))
+        this.functionTables.set(target.name, functions as FunctionIR[]);
     }
   }
 
@@ -169,6 +185,8 @@ class Walker {
   readonly #depth: number;
   /** Functions declared inside the one being walked: called inline, with the caller's variables in reach. */
   readonly #local = new Map<string, FunctionIR>();
+  /** Variables given a function: `handler = HANDLERS.get(name)`, `run = run_cmd`. */
+  readonly #functionVars = new Map<string, FunctionIR[]>();
 
   constructor(analysis: TaintAnalysis, className: string | null, depth: number) {
     this.#analysis = analysis;
@@ -248,8 +266,20 @@ class Walker {
     const consequent = copyState(state);
     const alternate = copyState(state);
     const consequentEnds = endsPath(stmt.consequent);
-    // `if (!ok) throw`: what follows is guarded. `if (ok) { use }`: the use is.
-    applyGuards(consequentEnds ? alternate : consequent, guards);
+    // `if (!ALLOWED.has(x)) throw`: what follows is guarded; `if (ALLOWED.has(x)) { use }`: the use is. But
+    // `if (cache.has(url)) return cached`: what follows is every url not in the cache, unguarded. A branch that
+    // raises rejects what its test matched (`if x in ("", "..") or …: raise`): what follows passed the check.
+    const rejects = stmt.consequent.at(-1)?.kind === "exit";
+    applyGuards(
+      consequent,
+      guards.filter((guard) => guard.holdsWhen === true || (guard.holdsWhen === null && !consequentEnds)),
+    );
+    applyGuards(
+      alternate,
+      guards.filter((guard) =>
+        guard.holdsWhen === false ? true : consequentEnds && (rejects || guard.holdsWhen === null),
+      ),
+    );
     const endedThen = this.walk(stmt.consequent, consequent);
     const endedElse = this.walk(stmt.alternate, alternate);
     let next: State;
@@ -311,6 +341,13 @@ class Walker {
       if (name && kind) state.kinds.set(name, kind);
     }
     if (target.kind === "name") {
+      const given =
+        value.kind === "name" || value.kind === "member"
+          ? [this.#analysis.ctx.functions.resolve(value, this.#className)].filter((fn) => fn !== null)
+          : [];
+      const functions = given.length > 0 ? given : this.functionsCalled(value);
+      if (functions.length > 0) this.#functionVars.set(target.name, functions as FunctionIR[]);
+      else this.#functionVars.delete(target.name);
       // `const run = promisify(exec)`: calling run is calling exec.
       const promisified =
         value.kind === "call" &&
@@ -424,6 +461,10 @@ class Walker {
       return clearFor(union(...args, ...Object.values(named)), ["ssrf"]);
     const sanitizer = SANITIZERS.find((entry) => matchesCallee(entry.callees, qualified));
     if (sanitizer) return clearFor(union(...args, receiver), sanitizer.families);
+    // `COMMANDS.get(key, default)` on a table of constants: a value of the table (or the default), never the key.
+    const table = getFrom(call);
+    if (table && this.#analysis.valueTables.has(table) && (state.vars.get(table) ?? EMPTY).length === 0)
+      return union(...args.slice(1));
 
     // Callbacks run with what the call was given: `items.map((x) => exec(x))`, `new Promise(() => exec(cmd))`,
     // `fs.realpath(p, (err, resolved) => …)` (resolved, like the value realpathSync returns).
@@ -445,6 +486,10 @@ class Walker {
     if (local) return this.inline(local, args, state, call.line);
     const fn = this.#analysis.ctx.functions.resolve(call.callee, this.#className);
     if (fn) return this.applySummary(fn, args, state, call.line, receiver);
+    // `HANDLERS[name](arguments)`, `HANDLERS.get(name)(arguments)`, or a variable holding such a function.
+    const candidates = this.functionsCalled(call.callee);
+    if (candidates.length > 0)
+      return union(...candidates.map((candidate) => this.applySummary(candidate, args, state, call.line)));
     const external = this.externalFunction(call.callee);
     if (external) return this.applySummary(external.fn, args, state, call.line, receiver, external.analysis);
     // A function handed over to be called with the arguments after it: `asyncio.to_thread(fetch_page, url)`,
@@ -466,6 +511,13 @@ class Walker {
           ? this.#analysis.constants.get(expr.name)
           : undefined;
     return text !== undefined && /^[a-z][\w+.-]*:\/\/[^/?#\s]+[/?#]/i.test(text);
+  }
+
+  /** The functions a callee may be: one of a table of functions, or what a variable was given from one. */
+  functionsCalled(callee: Expr): FunctionIR[] {
+    if (callee.kind === "name") return this.#functionVars.get(callee.name) ?? [];
+    const table = indexInto(callee) ?? getFrom(callee);
+    return table ? (this.#analysis.functionTables.get(table) ?? []) : [];
   }
 
   localFunction(callee: Expr): FunctionIR | null {
@@ -569,4 +621,40 @@ class Walker {
     for (const { label } of this.guardsOf(expr, state))
       if (label.source < 0) this.validates.add(-label.source - 1);
   }
+}
+
+/** The values of a table literal: an object's or dict's values, an array's items, `new Map([[k, v], …])`'s values. */
+function tableValues(expr: Expr): Expr[] | null {
+  if (expr.kind === "object") return expr.entries.map((entry) => entry.value);
+  if (expr.kind === "array") return expr.items;
+  if (expr.kind === "call" && /^(?:Map|dict)$/.test(dottedName(expr.callee) ?? "")) {
+    const pairs = expr.args[0];
+    if (pairs?.kind !== "array") return Object.values(expr.named);
+    return pairs.items.map((pair) => (pair.kind === "array" ? (pair.items[1] ?? pair) : pair));
+  }
+  return null;
+}
+
+/** A value written out in full: strings, numbers, and tables of them. */
+function isConstantValue(expr: Expr): boolean {
+  if (expr.kind === "string" || expr.kind === "literal") return true;
+  const values = expr.kind === "object" || expr.kind === "array" ? tableValues(expr) : null;
+  return values !== null && values.every(isConstantValue);
+}
+
+/** `T.get(key)` (or `T.at(i)`) on a top-level name `T`: the table's name. */
+function getFrom(expr: Expr): string | null {
+  return expr.kind === "call" &&
+    expr.callee.kind === "member" &&
+    /^(?:get|at)$/.test(expr.callee.property ?? "") &&
+    expr.callee.object.kind === "name"
+    ? expr.callee.object.name
+    : null;
+}
+
+/** `T[key]` or `T.key` on a top-level name `T`: the table's name. */
+function indexInto(expr: Expr): string | null {
+  return expr.kind === "member" && expr.object.kind === "name" && !/^(?:get|at)$/.test(expr.property ?? "")
+    ? expr.object.name
+    : null;
 }
