@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the sources under test interpolate their own variables
 // The code analyzer (src/core/scan/code): tool input traced to sinks in TypeScript and Python, guards and typed
 // parameters, privilege escalation, unbounded parameters, the findings' shape, and the labelled twins corpus.
 import { describe, expect, it } from "vitest";
@@ -26,7 +27,6 @@ const rulesOf = (found: Detected[], rule?: string) =>
   found.filter((f) => rule === undefined || f.ruleId === rule).map((f) => `${f.ruleId}:${f.severity}`);
 const lineOf = (f: Detected) => (f.location.type === "file" ? f.location.line : 0);
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source under test, which interpolates ref
 const REF = "${ref}";
 
 const TS_SERVER = (handlerBody: string, shape = "{ ref: z.string() }") =>
@@ -233,6 +233,228 @@ describe("analyzeSources", () => {
         importLine,
       ).toEqual([helperPath]);
     }
+  });
+});
+
+// Shapes real servers are written in, beyond the corpus: each one came from a public server the analyzer missed
+// or misjudged (rewritten here in a few lines of our own).
+describe("how real servers are written", () => {
+  const findingsOf = (path: string, lines: string[]) => analyzeSourceFile(path, lines.join("\n"));
+  const flows = (found: Detected[]) =>
+    found
+      .filter((f) => f.ruleId !== "code-input-validation")
+      .map((f) => `${f.ruleId}:${f.severity}:${lineOf(f)}`);
+  const TS_HEAD = [
+    'import { exec } from "node:child_process";',
+    'import { McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";',
+    'import { z } from "zod";',
+    'const server = new McpServer({ name: "s", version: "1.0.0" });',
+  ];
+  const PY_HEAD = ["import subprocess", "from mcp.server.fastmcp import FastMCP", 'mcp = FastMCP("s")'];
+
+  it("follows what comes after a try whose catch or except clause throws or returns", () => {
+    const ts = findingsOf("src/clone.ts", [
+      ...TS_HEAD,
+      'server.tool("clone", "Clones", { url: z.string() }, async ({ url }) => {',
+      "  let target: string;",
+      "  try {",
+      "    target = url.trim();",
+      "  } catch (error) {",
+      '    throw new Error("bad url");',
+      "  }",
+      "  exec(`git clone ${target}`);",
+      "  return { content: [] };",
+      "});",
+    ]);
+    expect(flows(ts)).toEqual(["code-command-injection:critical:12"]);
+    const py = findingsOf("ping.py", [
+      ...PY_HEAD,
+      "@mcp.tool()",
+      "def ping(host: str) -> str:",
+      "    try:",
+      "        host = host.strip()",
+      "    except AttributeError:",
+      '        return "bad host"',
+      '    return subprocess.run(f"ping -c1 {host}", shell=True).stdout',
+    ]);
+    expect(flows(py)).toEqual(["code-command-injection:critical:10"]);
+  });
+
+  it("finds handlers passed by reference, tools named by constants, and calls with type arguments", () => {
+    const found = findingsOf("src/tools.ts", [
+      ...TS_HEAD,
+      'const LIST = "list_dir";',
+      "async function listDir({ dir }: { dir: string }) {",
+      "  exec(`ls ${dir}`);",
+      "  return { content: [] };",
+      "}",
+      'server.tool(LIST, "Lists", { dir: z.string() }, listDir);',
+      'server.tool<{ rev: z.ZodString }>("show", "Shows", { rev: z.string() }, async ({ rev }) => {',
+      "  const out = await run<string>(`git show ${rev}`);",
+      "  return { content: [] };",
+      "});",
+      "function run<T>(command: string) { exec(command); }",
+    ]);
+    expect(flows(found)).toEqual(["code-command-injection:critical:7", "code-command-injection:critical:15"]);
+    expect(found.find((f) => lineOf(f) === 7)?.description).toContain("Tool `list_dir` passes its parameter");
+  });
+
+  it("reads `await f<T>(callback, options)` as the call it is, however long", () => {
+    const filler = Array.from({ length: 30 }, (_, i) => `        note${i}: "${"x".repeat(20)}",`);
+    const found = findingsOf("src/wrapped.ts", [
+      ...TS_HEAD,
+      'server.tool("commit", "Commits", { message: z.string() }, async ({ message }) => {',
+      "  return await guard.tryCatch<Result>(",
+      "    async () => {",
+      "      exec(`git commit -m ${message}`);",
+      "      return { content: [] };",
+      "    },",
+      "    {",
+      ...filler,
+      "    },",
+      "  );",
+      "});",
+    ]);
+    expect(flows(found)).toEqual(["code-command-injection:critical:8"]);
+  });
+
+  it("treats FastMCP add_tool and resource templates as entry points", () => {
+    const py = findingsOf("server.py", [
+      ...PY_HEAD,
+      "def run_cmd(cmd: str) -> str:",
+      "    return subprocess.run(cmd, shell=True).stdout",
+      'mcp.add_tool(run_cmd, name="run_cmd")',
+      '@mcp.resource("docs://{name}")',
+      "def doc(name: str) -> str:",
+      '    return open(f"/srv/docs/{name}").read()',
+      '@mcp.resource("docs://index")',
+      "def index() -> str:",
+      '    return open("/srv/docs/index").read()',
+    ]);
+    expect(flows(py)).toEqual(["code-command-injection:critical:5", "code-path-traversal:high:9"]);
+    const ts = findingsOf("src/docs.ts", [
+      ...TS_HEAD,
+      'import { readFileSync } from "node:fs";',
+      'server.resource("doc", new ResourceTemplate("docs://{name}", { list: undefined }), async (uri, { name }) => ({',
+      '  contents: [{ uri: uri.href, text: readFileSync(`/srv/docs/${name}`, "utf8") }],',
+      "}));",
+    ]);
+    expect(flows(ts)).toEqual(["code-path-traversal:high:7"]);
+  });
+
+  it("follows a call through a table of handlers, and trusts a lookup in a table of constants", () => {
+    const dispatch = findingsOf("server.py", [
+      "import subprocess",
+      "from mcp.server import Server",
+      'server = Server("s")',
+      "async def run_cmd(arguments: dict) -> str:",
+      '    return subprocess.run(arguments["cmd"], shell=True).stdout',
+      'HANDLERS = {"run_cmd": run_cmd}',
+      "@server.call_tool()",
+      "async def call_tool(name: str, arguments: dict):",
+      "    handler = HANDLERS.get(name)",
+      "    return await handler(arguments)",
+    ]);
+    expect(flows(dispatch)).toEqual(["code-command-injection:critical:5"]);
+    const table = findingsOf("diag.py", [
+      ...PY_HEAD,
+      'COMMANDS = {"disk": "df -h", "memory": "free -h"}',
+      "@mcp.tool()",
+      "def diag(component: str) -> str:",
+      '    return subprocess.run(COMMANDS.get(component, "uptime"), shell=True).stdout',
+    ]);
+    expect(flows(table)).toEqual([]);
+  });
+
+  it("gives an allow-list its direction: a cache hit that returns early guards nothing after it", () => {
+    const server = (test: string, exit: string) =>
+      findingsOf("src/fetch.ts", [
+        ...TS_HEAD,
+        "const cache = new Map<string, string>();",
+        'const ALLOWED = new Set(["https://api.example.com/status"]);',
+        'server.tool("get", "Fetches", { url: z.string() }, async ({ url }) => {',
+        `  if (${test}) ${exit};`,
+        "  const res = await fetch(url);",
+        '  return { content: [{ type: "text", text: await res.text() }] };',
+        "});",
+      ]);
+    expect(flows(server("cache.has(url)", "return { content: [] }"))).toEqual(["code-ssrf:high:9"]);
+    expect(flows(server("!ALLOWED.has(url)", 'throw new Error("not allowed")'))).toEqual(["code-ssrf:low:9"]);
+    // Python reads `not a or not b` as `(not a) or (not b)`: the pattern check still guards.
+    const py = findingsOf("ns.py", [
+      ...PY_HEAD,
+      "import re",
+      'NAME = re.compile(r"[a-z]+")',
+      "@mcp.tool()",
+      "def pods(namespace: str) -> str:",
+      "    if not isinstance(namespace, str) or not NAME.fullmatch(namespace):",
+      '        raise ValueError("bad namespace")',
+      '    return subprocess.run(f"kubectl get pods -n {namespace}", shell=True).stdout',
+    ]);
+    expect(flows(py)).toEqual(["code-command-injection:low:10"]);
+  });
+
+  it("reports code handed to an interpreter and templates compiled from input as code injection", () => {
+    const py = findingsOf("run.py", [
+      ...PY_HEAD,
+      "import sys",
+      "from jinja2 import Template",
+      "@mcp.tool()",
+      "def run_python(code: str) -> str:",
+      '    return subprocess.run([sys.executable, "-c", code], capture_output=True).stdout',
+      "@mcp.tool()",
+      "def render(template: str) -> str:",
+      "    return Template(template).render()",
+      "@mcp.tool()",
+      "def version(code: str) -> str:",
+      '    return subprocess.run([sys.executable, "--version"], capture_output=True).stdout',
+    ]);
+    expect(flows(py)).toEqual(["code-code-injection:critical:8", "code-code-injection:critical:11"]);
+    const ts = findingsOf("src/run.ts", [
+      ...TS_HEAD,
+      'import { spawnSync } from "node:child_process";',
+      'server.tool("run_js", "Runs", { code: z.string() }, async ({ code }) => {',
+      '  spawnSync("node", ["-e", code]);',
+      '  spawnSync("node", ["--check", code]);',
+      "  return { content: [] };",
+      "});",
+    ]);
+    expect(flows(ts)).toEqual(["code-code-injection:critical:7"]);
+  });
+
+  it("does not take a setting named sudo for a command, and pins unbounded parameters on their own tool", () => {
+    const settings = findingsOf("restart.py", [
+      ...PY_HEAD,
+      "@mcp.tool()",
+      "def restart(name: str, options: dict) -> str:",
+      '    wants_root = options.get("sudo", False)',
+      '    return subprocess.run(["systemctl", "restart", name]).stdout + str(wants_root)',
+    ]);
+    expect(rulesOf(settings, "code-privilege-escalation")).toEqual([]);
+    const twins = findingsOf("calc.py", [
+      "import ast",
+      "from mcp.server.fastmcp import FastMCP",
+      'safe = FastMCP("safe")',
+      'other = FastMCP("other")',
+      "@safe.tool()",
+      "def calc(expression: str) -> str:",
+      "    return str(ast.literal_eval(expression))",
+      "@other.tool()",
+      "def calc(expression: str) -> str:",
+      "    return str(eval(expression))",
+    ]);
+    expect(twins.map((f) => `${f.ruleId}:${lineOf(f)}`)).toEqual([
+      "code-input-validation:9",
+      "code-code-injection:10",
+    ]);
+    const registered = findingsOf("src/run.ts", [
+      ...TS_HEAD,
+      'server.registerTool("run", { description: "Runs", inputSchema: { cmd: z.string() } }, async ({ cmd }) => {',
+      "  exec(`ls ${cmd}`);",
+      "  return { content: [] };",
+      "});",
+    ]);
+    expect(rulesOf(registered, "code-input-validation")).toEqual(["code-input-validation:medium"]);
   });
 });
 
