@@ -168,6 +168,25 @@ const FS_MODULES = ["fs", "fs.promises", "fs-extra", "graceful-fs"];
 const fsCallees = (methods: readonly string[]) =>
   FS_MODULES.flatMap((module) => methods.map((method) => `${module}.${method}`));
 
+/** Calls that start a process from an argument list: a shell only when asked for one. */
+const JS_PROCESS_CALLS = [
+  "child_process.spawn",
+  "child_process.spawnSync",
+  "child_process.execFile",
+  "child_process.execFileSync",
+  "execa.execa",
+  "execa",
+  "execa.execaSync",
+];
+const PY_PROCESS_CALLS = [
+  "subprocess.run",
+  "subprocess.call",
+  "subprocess.check_call",
+  "subprocess.check_output",
+  "subprocess.Popen",
+  "asyncio.create_subprocess_exec",
+];
+
 export const SINKS: readonly SinkSpec[] = [
   // Command injection.
   {
@@ -186,15 +205,7 @@ export const SINKS: readonly SinkSpec[] = [
   {
     family: "command-injection",
     language: "javascript",
-    callees: [
-      "child_process.spawn",
-      "child_process.spawnSync",
-      "child_process.execFile",
-      "child_process.execFileSync",
-      "execa.execa",
-      "execa",
-      "execa.execaSync",
-    ],
+    callees: JS_PROCESS_CALLS,
     args: [0, 1],
     when: (call) => shellOption(call) || shellCommandArray(call),
     label: "a command run through a shell",
@@ -217,14 +228,7 @@ export const SINKS: readonly SinkSpec[] = [
   {
     family: "command-injection",
     language: "python",
-    callees: [
-      "subprocess.run",
-      "subprocess.call",
-      "subprocess.check_call",
-      "subprocess.check_output",
-      "subprocess.Popen",
-      "asyncio.create_subprocess_exec",
-    ],
+    callees: PY_PROCESS_CALLS,
     args: [0],
     named: ["args"],
     when: (call) => pythonShell(call) || shellCommandArray(call),
@@ -234,15 +238,7 @@ export const SINKS: readonly SinkSpec[] = [
   {
     family: "code-injection",
     language: "javascript",
-    callees: [
-      "child_process.spawn",
-      "child_process.spawnSync",
-      "child_process.execFile",
-      "child_process.execFileSync",
-      "execa.execa",
-      "execa",
-      "execa.execaSync",
-    ],
+    callees: JS_PROCESS_CALLS,
     args: [1],
     when: interpreterCode,
     label: "an interpreter given code to run",
@@ -250,14 +246,7 @@ export const SINKS: readonly SinkSpec[] = [
   {
     family: "code-injection",
     language: "python",
-    callees: [
-      "subprocess.run",
-      "subprocess.call",
-      "subprocess.check_call",
-      "subprocess.check_output",
-      "subprocess.Popen",
-      "asyncio.create_subprocess_exec",
-    ],
+    callees: PY_PROCESS_CALLS,
     args: [0, 1, 2, 3, 4],
     named: ["args"],
     when: interpreterCode,
