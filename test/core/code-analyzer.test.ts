@@ -422,6 +422,66 @@ describe("how real servers are written", () => {
     expect(flows(ts)).toEqual(["code-code-injection:critical:7"]);
   });
 
+  it("finds the tool calls of a server written without an SDK, and of a handler registered by method name", () => {
+    const handWritten = findingsOf("server.py", [
+      "import json, subprocess, sys",
+      "class Server:",
+      "    def handle(self, message: dict):",
+      '        if message.get("method") == "tools/call":',
+      "            return self.call_tool(message)",
+      "    def call_tool(self, message: dict):",
+      '        params = message.get("params", {})',
+      '        name = params.get("name")',
+      '        arguments = params.get("arguments", {})',
+      '        if name == "run":',
+      '            return subprocess.check_output(arguments.get("cmd"), shell=True)',
+    ]);
+    expect(flows(handWritten)).toEqual(["code-command-injection:critical:11"]);
+    // The same reads in a module that never dispatches "tools/call" are not an entry point.
+    const client = findingsOf("client.py", [
+      "import subprocess",
+      "def replay(message: dict):",
+      '    arguments = message.get("params", {}).get("arguments", {})',
+      '    return subprocess.check_output(arguments.get("cmd"), shell=True)',
+    ]);
+    expect(flows(client)).toEqual([]);
+    const byName = findingsOf("src/low.ts", [
+      ...TS_HEAD,
+      'server.server.setRequestHandler("tools/call", async (request: any) => {',
+      "  const { arguments: args } = request.params;",
+      "  exec(args.command);",
+      "  return { content: [] };",
+      "});",
+    ]);
+    expect(flows(byName)).toEqual(["code-command-injection:critical:7"]);
+  });
+
+  it("reads calls with comments among their arguments, and does not trust an allow-list of first words", () => {
+    const commented = findingsOf("src/stash.ts", [
+      ...TS_HEAD,
+      "server.tool<{ name: z.ZodString }>( // the shared shape",
+      '  "stash", // tool name',
+      '  "Stashes",',
+      "  { name: z.string() },",
+      "  async ({ name }) => {",
+      "    exec(/* message */ `git stash push -m ${name}`);",
+      "    return { content: [] };",
+      "  },",
+      ");",
+    ]);
+    expect(flows(commented)).toEqual(["code-command-injection:critical:10"]);
+    const firstWord = findingsOf("run.py", [
+      ...PY_HEAD,
+      'SAFE = ["ls", "pwd", "date"]',
+      "@mcp.tool()",
+      "def run(command: str) -> str:",
+      "    if command.split()[0] in SAFE:",
+      "        return subprocess.check_output(command, shell=True, text=True)",
+      '    return "not allowed"',
+    ]);
+    expect(flows(firstWord)).toEqual(["code-command-injection:critical:8"]);
+  });
+
   it("does not take a setting named sudo for a command, and pins unbounded parameters on their own tool", () => {
     const settings = findingsOf("restart.py", [
       ...PY_HEAD,

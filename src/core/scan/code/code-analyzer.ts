@@ -180,11 +180,14 @@ function bindingsOf(entry: ToolEntry, source: number): Taint[] {
   }
 }
 
-/** For a `setRequestHandler(CallToolRequestSchema, (request) => …)` handler: `request.params.arguments` is the input. */
+/**
+ * For a `setRequestHandler(CallToolRequestSchema, (request) => …)` handler, or a hand-written dispatcher given the
+ * JSON-RPC message: `request.params.arguments` is the input.
+ */
 function withRequestInput(base: ReturnType<TaintAnalysis["moduleState"]>, entry: ToolEntry, source: number) {
   if (entry.input.kind !== "request") return base;
   // `(request) => …` reads request.params.arguments; `({ params }) => …` reads params.arguments.
-  const first = entry.handler.params[0]?.target;
+  const first = entry.handler.params[entry.input.index]?.target;
   const params =
     first?.kind === "pattern" ? first.items.find((item) => item.key === "params")?.target : undefined;
   const path =

@@ -100,13 +100,35 @@ class JsLowering {
       case "SwitchStatement": {
         const switchBody = parts.find((part) => part.name === "SwitchBody");
         // Each case label starts a branch; falling through to the next case is not followed.
-        const branches: SyntaxNode[][] = [];
+        const branches: Array<{ label: SyntaxNode; body: SyntaxNode[] }> = [];
         for (const part of switchBody ? partsOf(switchBody) : []) {
-          if (part.name === "CaseLabel" || part.name === "DefaultLabel") branches.push([]);
-          else branches.at(-1)?.push(part);
+          if (part.name === "CaseLabel" || part.name === "DefaultLabel")
+            branches.push({ label: part, body: [] });
+          else branches.at(-1)?.body.push(part);
         }
+        // Each branch opens with its comparison as an expression (`subject === "tools/call"`): it is what the code
+        // tests, for readers of the model such as entry detection, without deciding which branch runs.
+        const subject = parts.find((part) => part.name === "ParenthesizedExpression");
         return alternatives(
-          branches.map((branch) => this.statements(branch)),
+          branches.map(({ label, body }) => {
+            const value = partsOf(label)[0];
+            const test: Stmt[] =
+              subject && value
+                ? [
+                    {
+                      kind: "expr",
+                      expr: {
+                        kind: "compose",
+                        parts: [this.expr(subject), this.expr(value)],
+                        op: "===",
+                        line,
+                      },
+                      line,
+                    },
+                  ]
+                : [];
+            return [...test, ...this.statements(body)];
+          }),
           line,
         );
       }

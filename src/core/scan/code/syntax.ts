@@ -27,9 +27,14 @@ export function childrenOf(node: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
-/** Children that are syntax (capitalised node names), not punctuation or keywords, and not parse errors. */
+/** Comments: the parsers keep them in the tree, wherever they stand (`f( // why` puts one among the arguments). */
+const COMMENT = /^(?:LineComment|BlockComment|Comment)$/;
+
+/** Children that are syntax (capitalised node names), not punctuation, keywords, comments or parse errors. */
 export function partsOf(node: SyntaxNode): SyntaxNode[] {
-  return childrenOf(node).filter((child) => /^[A-Z]/.test(child.name) && !child.type.isError);
+  return childrenOf(node).filter(
+    (child) => /^[A-Z]/.test(child.name) && !child.type.isError && !COMMENT.test(child.name),
+  );
 }
 
 /** The literal value of a string token as written (`"a"`, `'a'`, `` `a` ``, Python prefixes), without escapes resolved. */

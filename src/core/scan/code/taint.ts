@@ -99,12 +99,17 @@ export class TaintAnalysis {
       const table = tableValues(stmt.value);
       if (!table || table.length === 0) continue;
       if (table.every(isConstantValue)) this.valueTables.add(target.name);
-      const functions = table.flatMap((value) =>
+      // `{"run": run_cmd}`, or one level down: `{"run": {"handler": run_cmd, "inputSchema": …}}`.
+      const functionOf = (value: Expr) =>
         value.kind === "function"
           ? [value.fn]
           : value.kind === "name"
             ? [ctx.functions.resolve(value, null)]
-            : [],
+            : [];
+      const functions = table.flatMap((value) =>
+        value.kind === "object"
+          ? value.entries.flatMap((entry) => functionOf(entry.value))
+          : functionOf(value),
       );
       if (functions.length > 0 && functions.every((fn) => fn !== null))
         this.functionTables.set(target.name, functions as FunctionIR[]);
@@ -335,6 +340,14 @@ class Walker {
       return;
     }
     this.bind(state, target, taint, line);
+    // `params = message.get("params", {})`: what is known of message.params.* is known of params.*.
+    const source = target.kind === "name" ? pathOf(value) : null;
+    if (source !== null && target.kind === "name") {
+      for (const [name, known] of [...state.vars]) {
+        if (name.startsWith(`${source}.`))
+          state.vars.set(`${target.name}${name.slice(source.length)}`, known);
+      }
+    }
     if (target.kind === "member" && value.kind === "call") {
       const name = dottedName(target.expr);
       const kind = this.qualified(value.callee, state);
@@ -390,7 +403,7 @@ class Walker {
       case "name":
         return state.vars.get(expr.name) ?? EMPTY;
       case "member": {
-        const own = dottedName(expr);
+        const own = pathOf(expr);
         const object = this.expr(expr.object, state);
         if (expr.index) this.expr(expr.index, state);
         const key = expr.property ?? (expr.index?.kind === "string" ? expr.index.value : null);
@@ -461,6 +474,12 @@ class Walker {
       return clearFor(union(...args, ...Object.values(named)), ["ssrf"]);
     const sanitizer = SANITIZERS.find((entry) => matchesCallee(entry.callees, qualified));
     if (sanitizer) return clearFor(union(...args, receiver), sanitizer.families);
+    // `message.get("params", {})`: the field, like `message.params` (and the default when it is missing).
+    const field = pathOf(call);
+    if (field !== null && call.args[0]?.kind === "string") {
+      const key = call.args[0].value;
+      return union(state.vars.get(field) ?? EMPTY, refine(receiver, key), ...args.slice(1));
+    }
     // `COMMANDS.get(key, default)` on a table of constants: a value of the table (or the default), never the key.
     const table = getFrom(call);
     if (table && this.#analysis.valueTables.has(table) && (state.vars.get(table) ?? EMPTY).length === 0)
@@ -652,9 +671,30 @@ function getFrom(expr: Expr): string | null {
     : null;
 }
 
-/** `T[key]` or `T.key` on a top-level name `T`: the table's name. */
+/** `T[key]`, `T.key` or `T[key].handler` on a top-level name `T`: the table's name. */
 function indexInto(expr: Expr): string | null {
-  return expr.kind === "member" && expr.object.kind === "name" && !/^(?:get|at)$/.test(expr.property ?? "")
-    ? expr.object.name
-    : null;
+  if (expr.kind !== "member" || /^(?:get|at)$/.test(expr.property ?? "")) return null;
+  return expr.object.kind === "name" ? expr.object.name : indexInto(expr.object);
+}
+
+/**
+ * The dotted path a value is read from: `a.b.c`, and dictionary reads by a written key (`a.get("b")`, Python's
+ * `a["b"]`) as the same path; null for anything else.
+ */
+function pathOf(expr: Expr): string | null {
+  if (expr.kind === "name") return expr.name;
+  if (expr.kind === "member") {
+    const object = pathOf(expr.object);
+    return object !== null && expr.property !== null ? `${object}.${expr.property}` : null;
+  }
+  if (
+    expr.kind === "call" &&
+    expr.callee.kind === "member" &&
+    expr.callee.property === "get" &&
+    expr.args[0]?.kind === "string"
+  ) {
+    const object = pathOf(expr.callee.object);
+    return object !== null ? `${object}.${expr.args[0].value}` : null;
+  }
+  return null;
 }

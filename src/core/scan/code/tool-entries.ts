@@ -15,8 +15,8 @@ export type InputShape =
   | { kind: "object" }
   /** Each parameter is one argument (Python FastMCP), except these context parameters. */
   | { kind: "params"; skip: ReadonlySet<string> }
-  /** Its first parameter is the request; input is `request.params.arguments`. */
-  | { kind: "request" }
+  /** The parameter at `index` is the request (or the JSON-RPC message); input is its `params.arguments`. */
+  | { kind: "request"; index: number }
   /** The parameter at `index` is the arguments dictionary (Python's low-level `call_tool(name, arguments)`). */
   | { kind: "arguments"; index: number };
 
@@ -267,7 +267,7 @@ export function toolEntries(module: ModuleIR, lookup: HandlerLookup = () => null
         typed: typedParams(handler.fn),
       });
     });
-    return entries;
+    return [...entries, ...handWrittenDispatch(module, entries)];
   }
   visitExpressions(module.body, (expr) => {
     if (expr.kind !== "call" || expr.callee.kind !== "member") return;
@@ -318,7 +318,8 @@ export function toolEntries(module: ModuleIR, lookup: HandlerLookup = () => null
         });
     } else if (
       method === "setRequestHandler" &&
-      /CallTool/.test(dottedName(first ?? { kind: "unknown", line: 0 }) ?? "")
+      (/CallTool/.test(dottedName(first ?? { kind: "unknown", line: 0 }) ?? "") ||
+        (first?.kind === "string" && first.value === "tools/call"))
     ) {
       const handler = handlerOf(last);
       if (handler)
@@ -326,7 +327,7 @@ export function toolEntries(module: ModuleIR, lookup: HandlerLookup = () => null
           tool: null,
           handler: handler.fn,
           ...(handler.owner ? { owner: handler.owner } : {}),
-          input: { kind: "request" },
+          input: { kind: "request", index: 0 },
           line: expr.line,
           typed: new Set(),
         });
@@ -346,7 +347,54 @@ export function toolEntries(module: ModuleIR, lookup: HandlerLookup = () => null
         });
     }
   });
-  return entries;
+  return [...entries, ...handWrittenDispatch(module, entries)];
+}
+
+/**
+ * A server written without an MCP SDK: a function that compares a message's method with "tools/call" (in an `if`,
+ * an `==` or a `case`) handles tool calls, and so does a function of that module reading a message's `arguments`
+ * (`params.get("arguments")`, `message.params.arguments`): the message it is given is the client's.
+ */
+function handWrittenDispatch(module: ModuleIR, known: readonly ToolEntry[]): ToolEntry[] {
+  const handlers = new Set(known.map((entry) => entry.handler));
+  const candidates: Array<{ fn: FunctionIR; message: number; dispatches: boolean; readsArguments: boolean }> =
+    [];
+  for (const fn of functionsOf(module.body)) {
+    if (handlers.has(fn)) continue;
+    const message = fn.params.findIndex((param) => !CONTEXT_PARAMS.test(param.name ?? ""));
+    if (message === -1) continue;
+    let dispatches = false;
+    let readsArguments = false;
+    visitExpressions(fn.body, (expr) => {
+      if (
+        expr.kind === "compose" &&
+        expr.op !== null &&
+        /^(?:===|==|in)$/.test(expr.op) &&
+        expr.parts.some((part) => part.kind === "string" && part.value === "tools/call")
+      )
+        dispatches = true;
+      else if (
+        (expr.kind === "member" && expr.property === "arguments") ||
+        (expr.kind === "call" &&
+          expr.callee.kind === "member" &&
+          expr.callee.property === "get" &&
+          expr.args[0]?.kind === "string" &&
+          expr.args[0].value === "arguments")
+      )
+        readsArguments = true;
+    });
+    candidates.push({ fn, message, dispatches, readsArguments });
+  }
+  if (!candidates.some((candidate) => candidate.dispatches)) return [];
+  return candidates
+    .filter((candidate) => candidate.dispatches || candidate.readsArguments)
+    .map(({ fn, message }) => ({
+      tool: null,
+      handler: fn,
+      input: { kind: "request", index: message },
+      line: fn.line,
+      typed: new Set(),
+    }));
 }
 
 /** Zod methods that bound a string: a length, a pattern, a format or a fixed set of values. */
