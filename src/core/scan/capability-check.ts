@@ -22,16 +22,18 @@ const SHAPES: readonly CapabilityShape[] = [
       /^(?:shell|bash|sh|zsh|powershell|pwsh|cmd|exec|execute|terminal|command|commands|subprocess|spawn)$/,
     properties: /^(?:command|cmd|shell_command|commandline|command_line|bash|script|shell)$/i,
     admits:
-      /\b(?:shell|bash|terminal|command(?:s|-line)?|subprocess|execut(?:e|es|ing)|runs?|starts?|launch(?:es)?|spawns?|containers?|processes|privileges?)\b/i,
+      /\b(?:shell|bash|terminal|(?:sub)?command(?:s|-line)?|subprocess|execut(?:e|es|ing)|runs?|starts?|launch(?:es)?|spawns?|containers?|processes|privileges?)\b/i,
     label: "runs shell commands",
   },
   {
     capability: "code",
-    nameWords:
-      /^(?:eval|evaluate|python|javascript|js|node|ruby|repl|interpreter|notebook|jupyter|sandbox|code)$/,
-    properties: /^(?:code|source|source_code|expression|python|javascript|js|snippet|program)$/i,
+    // "code" and "node" alone name what a tool works on (search_code, a cluster node); with a verb of running
+    // they name an interpreter (see RUNS_CODE_NAME).
+    nameWords: /^(?:eval|evaluate|python|javascript|js|ruby|repl|interpreter|notebook|jupyter|sandbox)$/,
+    // "source" is as often a file to copy from as source code.
+    properties: /^(?:code|source_code|expression|python|javascript|js|snippet|program)$/i,
     admits:
-      /\b(?:evaluat(?:e|es|ing)|execut(?:e|es|ing)\s+(?:python|javascript|code|scripts?)|runs?\s+(?:python|javascript|code|scripts?)|interpreter|repl|sandbox)\b/i,
+      /\b(?:evaluat(?:e|es|ing)|(?:execut(?:e|es|ing)|runs?|running)\s+(?:[\w-]+\s+){0,2}?(?:python|javascript|typescript|js|code|scripts?|snippets?|programs?)|(?:code|scripts?|snippets?|javascript|python)\s+(?:to\s+)?(?:execute|run|evaluate)|interpreter|repl|sandbox)\b/i,
     label: "runs code",
   },
   {
@@ -68,6 +70,9 @@ function propertyNames(schema: unknown): string[] {
   return typeof properties === "object" && properties !== null ? Object.keys(properties) : [];
 }
 
+/** A name that runs code in two words: a verb of running and what it runs ("run_code", "execNode"). */
+const RUNS_CODE_NAME = [/^(?:run|exec|execute|eval|evaluate)$/, /^(?:code|node|snippet|script|js|python)$/];
+
 const FILE_TARGET = /^(?:path|file|filename|file_path|filepath|target|dir|directory|folder)$/i;
 
 /** The capabilities a tool has, and whether each shows in its name, its schema or only one of them. */
@@ -77,7 +82,10 @@ export function capabilitiesOf(tool: Record<string, unknown>): Capability[] {
   const properties = propertyNames(tool.inputSchema);
   const found: Capability[] = [];
   for (const shape of SHAPES) {
-    const byName = nameWords.some((word) => shape.nameWords.test(word));
+    const byName =
+      nameWords.some((word) => shape.nameWords.test(word)) ||
+      (shape.capability === "code" &&
+        RUNS_CODE_NAME.every((words) => nameWords.some((word) => words.test(word))));
     let bySchema = properties.some((property) => shape.properties.test(property));
     // Content alone is any upload; content beside a file path is a file write.
     if (shape.capability === "file_write" && bySchema) {
@@ -102,9 +110,44 @@ function annotationsOf(tool: Record<string, unknown>): Record<string, unknown> |
     : null;
 }
 
-/** Verbs of change, for reading actions out of enum values and descriptions. */
-const MUTATING =
-  /\b(?:delet\w*|remov\w*|drop\w*|truncat\w*|destroy\w*|wip(?:e|es|ing)|purg\w*|kill\w*|stop|stops|disabl\w*|restart\w*|reset\w*|push\w*|writ(?:e|es|ing)|overwrit\w*|install\w*|uninstall\w*|apply|applies|execut\w*|exec|deploy\w*|merg\w*|prun\w*|tid(?:y|ies|ying)|clean(?:s|ing|up)?|chmod|chown|rm)\b/i;
+/** The same changes as enum values name them: actions a call can be asked to take. */
+const ACTION_VERBS = new Set([
+  "delete",
+  "remove",
+  "rm",
+  "drop",
+  "truncate",
+  "destroy",
+  "wipe",
+  "purge",
+  "kill",
+  "stop",
+  "disable",
+  "restart",
+  "reset",
+  "push",
+  "write",
+  "overwrite",
+  "install",
+  "uninstall",
+  "apply",
+  "execute",
+  "exec",
+  "deploy",
+  "merge",
+  "prune",
+  "clean",
+  "cleanup",
+  "chmod",
+  "chown",
+  "drain",
+  "cordon",
+  "scale",
+  "rollback",
+  "terminate",
+  "evict",
+  "revoke",
+]);
 /** Property-name words that carry a command to run, raw arguments for a program, raw SQL, or a forced change. */
 const COMMAND_WORDS = new Set([
   "command",
@@ -120,7 +163,8 @@ const COMMAND_WORDS = new Set([
   "executable",
 ]);
 const ARGUMENT_WORDS = new Set(["args", "argv", "arguments", "flags", "extra", "raw", "passthrough"]);
-const FORCE_WORDS = new Set(["force", "recursive", "purge", "overwrite", "delete", "permissions", "chmod"]);
+// Not "recursive": listing or explaining recursively changes nothing; a recursive delete already says "delete".
+const FORCE_WORDS = new Set(["force", "purge", "overwrite", "delete", "permissions", "chmod"]);
 /** Boolean switches that make a call act rather than preview when they default to true. */
 const ACT_SWITCH =
   /^(?:execute|run|apply|commit|overwrite|delete|force|install|run_script|confirm|auto_?\w+)$/i;
@@ -147,7 +191,8 @@ function schemaPowers(schema: unknown): string[] {
     const values = Array.isArray(property.enum)
       ? property.enum.filter((v): v is string => typeof v === "string")
       : [];
-    const acting = values.filter((v) => MUTATING.test(v.replace(/[_-]+/g, " ")));
+    // An action is a verb in the imperative ("delete", "force_push"); "deployment" is a kind, "removed" a status.
+    const acting = values.filter((v) => words(v).some((word) => ACTION_VERBS.has(word)));
     if (acting.length > 0)
       out.push(
         `offers the actions ${acting

@@ -9,7 +9,7 @@ import type { DefinitionKind, Detected, FindingDraft, FindingLocation } from "./
 import { type Signal, signalsIn } from "./instruction-signals.ts";
 import { characterFindings, nameFindings } from "./name-check.ts";
 import { ruleInfo } from "./rule-catalog.ts";
-import { credentialRequests, weakSchemaFindings } from "./schema-check.ts";
+import { contextRequests, credentialRequests, weakSchemaFindings } from "./schema-check.ts";
 import { hiddenFindings, signalFindings } from "./signal-findings.ts";
 
 /** What one server exposes, as tools/list, prompts/list, resources/list and initialize return it. */
@@ -131,7 +131,7 @@ export function analyzeDefinition(
     }
   }
   if (kind === "tool") {
-    drafts.push(...credentialRequests(definition));
+    drafts.push(...credentialRequests(definition), ...contextRequests(definition));
     drafts.push(...capabilityFindings(definition), ...weakSchemaFindings(definition.inputSchema));
     drafts.push(...contextFindings(definition, context));
   }

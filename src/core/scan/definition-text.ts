@@ -215,7 +215,12 @@ export function hiddenParts(text: string): HiddenText[] {
 // -----------------------------------------------------------------------------------------------------------------
 // Invisible and deceptive characters
 
-export type CharacterTrick = "zero_width" | "tag_characters" | "bidi_control" | "variation_selectors";
+export type CharacterTrick =
+  | "zero_width"
+  | "tag_characters"
+  | "bidi_control"
+  | "variation_selectors"
+  | "combining_marks";
 
 export interface CharacterFinding {
   trick: CharacterTrick;
@@ -242,6 +247,18 @@ const BLACK_FLAG = 0x1f3f4;
 const CANCEL_TAG = 0xe007f;
 const isTagLetterOrDigit = (code: number) =>
   (code >= 0xe0030 && code <= 0xe0039) || (code >= 0xe0061 && code <= 0xe007a);
+
+/**
+ * A combining mark on a Latin letter that does not compose with it (U+0332 under every letter): it breaks up words for
+ * keyword rules while the text still reads. Accents written decomposed compose under NFC and are left alone.
+ */
+const isStrayMark = (base: string | undefined, mark: string) =>
+  base !== undefined &&
+  /\p{Script=Latin}/u.test(base) &&
+  /^\p{M}$/u.test(mark) &&
+  (base + mark).normalize("NFC").length > base.length;
+/** Fewer than this many stray marks is more likely a transliteration than a trick. */
+const STRAY_MARKS_REPORTED = 3;
 
 const hex = (code: number) => `U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
 
@@ -281,17 +298,29 @@ export function characterTricks(text: string): CharacterFinding[] {
       if (i === 0 || isVariationSelector(previous) || code >= 0xe0100) add("variation_selectors", code);
     }
   }
+  let stray = 0;
+  let firstStray = 0;
+  for (let i = 1; i < chars.length; i++) {
+    if (!isStrayMark(chars[i - 1], chars[i] as string)) continue;
+    if (stray++ === 0) firstStray = chars[i]?.codePointAt(0) ?? 0;
+  }
+  if (stray >= STRAY_MARKS_REPORTED)
+    found.set("combining_marks", { trick: "combining_marks", count: stray, example: hex(firstStray) });
   return [...found.values()];
 }
 
 /** `text` without invisible characters, for reading what it says. */
 export function withoutInvisible(text: string): string {
   let out = "";
-  for (const char of text) {
+  let previous: string | undefined;
+  for (const char of text.normalize("NFC")) {
     const code = char.codePointAt(0) ?? 0;
     if ((code >= 0xe0000 && code <= 0xe007f) || BIDI_CONTROLS.has(code) || ZERO_WIDTH.has(code)) continue;
     if (isVariationSelector(code)) continue;
+    // Marks woven through Latin words ("N̲ever") hide the words from keyword rules, not from the reader.
+    if (isStrayMark(previous, char)) continue;
     out += char;
+    previous = char;
   }
   return out;
 }

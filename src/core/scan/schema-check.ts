@@ -4,6 +4,7 @@
 // arguments by a tool whose job is something else.
 import { identifierProse } from "./definition-text.ts";
 import type { FindingDraft } from "./finding.ts";
+import { namesSensitivePath } from "./instruction-signals.ts";
 
 /** Parameter names whose values reach a file system, a shell, the network, a database or another program. */
 const RISKY_NAME =
@@ -121,4 +122,72 @@ export function credentialRequests(tool: Record<string, unknown>): FindingDraft[
       severity: "critical",
     },
   ];
+}
+
+/**
+ * What a parameter name can ask the model for that no tool argument should carry: its conversation, its
+ * instructions, its list of tools. Each with the words that make it the tool's own job (a tool that summarises
+ * chats may take the chat).
+ */
+const CONTEXT_PARAMETERS: ReadonlyArray<{ what: string; name: RegExp; purpose: RegExp }> = [
+  {
+    what: "the conversation",
+    name: /\b(?:conversation|chat|dialog(?:ue)?|message|session)\s+(?:history|log|transcript|so\s+far|context)\b|\b(?:previous|prior|earlier|past)\s+(?:messages|turns|exchanges|prompts)\b|\b(?:full|whole|entire)\s+(?:context|conversation|chat)\b|\bcontext\s+window\b/i,
+    purpose: /conversation|chat|message|dialog|transcript|history|summar|memory|context|session|thread/i,
+  },
+  {
+    what: "the model's instructions",
+    name: /\bsystem\s+(?:prompt|message|instructions)\b|\b(?:model|assistant|agent|your)\s+instructions\b/i,
+    purpose: /prompt|instruction|assistant|persona|agent|configur|llm|model/i,
+  },
+  {
+    what: "the model's list of tools",
+    name: /\b(?:available\s+)?tools?\s+(?:list|inventory|names|catalog(?:ue)?|definitions|schemas?)\b|\blist\s+of\s+tools\b|\bavailable\s+(?:tools|functions)\b|\bfunction\s+list\b/i,
+    purpose: /\btools?\b|function|capabilit|inventory|registry|mcp|plugin/i,
+  },
+];
+
+/**
+ * Parameters whose names alone ask the model for its context (conversation, instructions, tool list) or for a key
+ * file, in a tool whose name and description are about something else. A short name is enough: `tools_list` with no
+ * description is an instruction the model follows and no reviewer reads.
+ */
+export function contextRequests(tool: Record<string, unknown>): FindingDraft[] {
+  const schema = tool.inputSchema;
+  if (typeof schema !== "object" || schema === null) return [];
+  const properties = (schema as Record<string, unknown>).properties;
+  if (typeof properties !== "object" || properties === null) return [];
+  const required = new Set(
+    Array.isArray((schema as Record<string, unknown>).required)
+      ? ((schema as Record<string, unknown>).required as unknown[])
+      : [],
+  );
+  const name = typeof tool.name === "string" ? identifierProse(tool.name) : "";
+  const purpose = `${name} ${typeof tool.description === "string" ? (tool.description.split(/(?<=[.!?])\s/)[0] ?? "").slice(0, 300) : ""}`;
+  const out: FindingDraft[] = [];
+  for (const parameter of Object.keys(properties).slice(0, MAX_PROPERTIES)) {
+    const words = identifierProse(parameter).toLowerCase();
+    const field = `inputSchema.properties.${parameter}`;
+    if (namesSensitivePath(words) || namesSensitivePath(parameter)) {
+      if (/ssh|key|cert|credential|secret|vault|config|backup|audit|scan|gpg|deploy/i.test(purpose)) continue;
+      out.push({
+        ruleId: "tool-sensitive-file-reference",
+        field,
+        evidence: parameter,
+        detail: `The parameter "${parameter}" names a credential or private key file, though the tool is about something else.`,
+        severity: "critical",
+      });
+      continue;
+    }
+    const asked = CONTEXT_PARAMETERS.find((entry) => entry.name.test(words));
+    if (!asked || asked.purpose.test(purpose)) continue;
+    out.push({
+      ruleId: "tool-exfiltration",
+      field,
+      evidence: parameter,
+      detail: `The parameter "${parameter}" asks the model for ${asked.what}, though the tool is about something else.`,
+      severity: required.has(parameter) ? "critical" : "high",
+    });
+  }
+  return out;
 }

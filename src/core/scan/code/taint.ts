@@ -658,7 +658,7 @@ function tableValues(expr: Expr): Expr[] | null {
 function isConstantValue(expr: Expr): boolean {
   if (expr.kind === "string" || expr.kind === "literal") return true;
   const values = expr.kind === "object" || expr.kind === "array" ? tableValues(expr) : null;
-  return values !== null && values.every(isConstantValue);
+  return values?.every(isConstantValue) ?? false;
 }
 
 /** `T.get(key)` (or `T.at(i)`) on a top-level name `T`: the table's name. */
