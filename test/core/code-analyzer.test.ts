@@ -482,6 +482,29 @@ describe("how real servers are written", () => {
     expect(flows(firstWord)).toEqual(["code-command-injection:critical:8"]);
   });
 
+  it("follows a project's own tool registry and the closures its wrappers return", () => {
+    const found = findingsOf("tools.py", [
+      "import subprocess",
+      "from .registry import register_tool",
+      "from .settings import DATA_DIR",
+      "def audited(handler):",
+      "    def wrapped(args: dict):",
+      "        return handler(args)",
+      "    return wrapped",
+      "def _raw_run(args: dict) -> str:",
+      '    return subprocess.run(args.get("command"), shell=True).stdout',
+      "async def run_admin(args: dict) -> str:",
+      "    runner = audited(_raw_run)",
+      "    return runner(args)",
+      "async def read_doc(args: dict) -> str:",
+      '    return (DATA_DIR / args.get("path", "")).read_text()',
+      'register_tool(name="admin.run", input_schema={"type": "object"}, handler=run_admin)',
+      'register_tool(name="docs.read", input_schema={"type": "object"}, handler=read_doc)',
+    ]);
+    expect(flows(found)).toEqual(["code-command-injection:critical:9", "code-path-traversal:high:14"]);
+    expect(found.find((f) => lineOf(f) === 9)?.description).toContain("Tool `admin.run`");
+  });
+
   it("does not take a setting named sudo for a command, and pins unbounded parameters on their own tool", () => {
     const settings = findingsOf("restart.py", [
       ...PY_HEAD,

@@ -410,6 +410,15 @@ export const SINKS: readonly SinkSpec[] = [
     args: ["receiver"],
     label: "a file operation",
   },
+  {
+    family: "path-traversal",
+    language: "python",
+    // Methods only path objects have, on a path whose type the module does not show (`DATA_DIR / name`, with
+    // DATA_DIR imported from elsewhere).
+    callees: ["*.read_text", "*.read_bytes", "*.write_text", "*.write_bytes"],
+    args: ["receiver"],
+    label: "a file operation",
+  },
   // Server-side request forgery.
   {
     family: "ssrf",

@@ -24,7 +24,7 @@ export function mayHaveFindings(text: string): boolean {
 }
 
 const EXACT =
-  /\.tool\b|registerTool|setRequestHandler|addTool|add_tool|call_tool|tools\/call|\.resource\b|registerResource|set(?:e|re|res)?[ug]id|chmod|chown|sudo|doas|pkexec|--privileged|setcap|get(?:e)?[ug]id|\bsu\s/;
+  /\.tool\b|registerTool|setRequestHandler|addTool|add_tool|register_tool|define_tool|call_tool|tools\/call|\.resource\b|registerResource|set(?:e|re|res)?[ug]id|chmod|chown|sudo|doas|pkexec|--privileged|setcap|get(?:e)?[ug]id|\bsu\s/;
 
 /** What every tool registration and every privilege pattern privilege-check.ts reads contains. */
 const MARKERS = new KeywordMatcher([
@@ -34,6 +34,8 @@ const MARKERS = new KeywordMatcher([
     "setrequesthandler",
     "addtool",
     "add_tool",
+    "register_tool",
+    "define_tool",
     "call_tool",
     "tools/call",
     ".resource",

@@ -392,8 +392,9 @@ class Walker {
       const own = dottedName(callee);
       const known = own ? state.kinds.get(own) : undefined;
       if (known) return known;
+      // A method of a value with no name (`(root / name).read_text()`): matched by `*.method` sinks only.
       const object = this.qualified(callee.object, state);
-      return object === null ? null : `${object}.${callee.property}`;
+      return `${object ?? "(value)"}.${callee.property}`;
     }
     return null;
   }
@@ -536,7 +537,18 @@ class Walker {
   functionsCalled(callee: Expr): FunctionIR[] {
     if (callee.kind === "name") return this.#functionVars.get(callee.name) ?? [];
     const table = indexInto(callee) ?? getFrom(callee);
-    return table ? (this.#analysis.functionTables.get(table) ?? []) : [];
+    if (table) return this.#analysis.functionTables.get(table) ?? [];
+    // What a wrapper returns is taken to call what it wraps: `audited(run)(args)`, `wrap_handler(_raw_exec)`.
+    if (callee.kind === "call")
+      return callee.args.flatMap((arg) =>
+        arg.kind === "function"
+          ? [arg.fn]
+          : arg.kind === "name"
+            ? (this.#functionVars.get(arg.name) ??
+              [this.#analysis.ctx.functions.resolve(arg, this.#className)].filter((fn) => fn !== null))
+            : [],
+      );
+    return [];
   }
 
   localFunction(callee: Expr): FunctionIR | null {

@@ -200,6 +200,22 @@ function registrationName(expr: Expr | undefined, constants: ReadonlyMap<string,
   return value ? dottedName(value) : null;
 }
 
+/** Registration helpers a project writes for itself: `register_tool`, `registry.add_tool`, `define_tool`. */
+const OWN_REGISTRY = /(?:^|\.)(?:register_?tool|add_?tool|define_?tool|tool_?register)$/i;
+/** Where such a helper is given the handler. */
+const HANDLER_KEYS = ["handler", "fn", "func", "function", "callback", "execute", "run"];
+
+/**
+ * How a project's own registry passes input: one parameter (besides `self`/`ctx`) is the arguments dictionary
+ * (`async def handler(args: dict)`); several are the arguments one by one.
+ */
+function inputOfOwnHandler(fn: FunctionIR): InputShape {
+  const skip = contextParams(fn);
+  const inputs = fn.params.filter((param) => !skip.has(param.name ?? ""));
+  if (inputs.length === 1) return { kind: "arguments", index: fn.params.indexOf(inputs[0] as Param) };
+  return { kind: "params", skip };
+}
+
 /** A resource URI template with variables (`docs://{name}`): what fills them comes from the client. */
 const URI_TEMPLATE = /\{[^}]+\}/;
 
@@ -252,17 +268,33 @@ export function toolEntries(module: ModuleIR, lookup: HandlerLookup = () => null
         }
       }
     }
-    // `mcp.add_tool(run_cmd, name="run_cmd")`: FastMCP's imperative registration.
     visitExpressions(module.body, (expr) => {
-      if (expr.kind !== "call" || expr.callee.kind !== "member" || expr.callee.property !== "add_tool")
+      if (expr.kind !== "call") return;
+      const callee = dottedName(expr.callee) ?? "";
+      // `mcp.add_tool(run_cmd, name="run_cmd")`: FastMCP's imperative registration.
+      if (expr.callee.kind === "member" && expr.callee.property === "add_tool") {
+        const handler = handlerOf(expr.args[0] ?? expr.named.fn);
+        if (!handler) return;
+        entries.push({
+          tool: nameOf(expr.named.name) ?? handler.fn.name,
+          handler: handler.fn,
+          ...(handler.owner ? { owner: handler.owner } : {}),
+          input: { kind: "params", skip: contextParams(handler.fn) },
+          line: expr.line,
+          typed: typedParams(handler.fn),
+        });
         return;
-      const handler = handlerOf(expr.args[0] ?? expr.named.fn);
+      }
+      // A project's own registry: `register_tool(name=…, input_schema=…, handler=fn)`.
+      const handlerArg = HANDLER_KEYS.map((key) => expr.named[key]).find((value) => value !== undefined);
+      if (!OWN_REGISTRY.test(callee) || !handlerArg) return;
+      const handler = handlerOf(handlerArg);
       if (!handler) return;
       entries.push({
-        tool: nameOf(expr.named.name) ?? handler.fn.name,
+        tool: nameOf(expr.named.name ?? expr.args[0]) ?? handler.fn.name,
         handler: handler.fn,
         ...(handler.owner ? { owner: handler.owner } : {}),
-        input: { kind: "params", skip: contextParams(handler.fn) },
+        input: inputOfOwnHandler(handler.fn),
         line: expr.line,
         typed: typedParams(handler.fn),
       });
