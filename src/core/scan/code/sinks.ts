@@ -65,7 +65,7 @@ const INTERPRETERS =
   /^(?:\/(?:usr\/)?(?:local\/)?bin\/)?(?:node|nodejs|deno|bun|python[0-9.]*|ruby|perl|php|Rscript)$/;
 const INLINE_CODE_FLAG = /^(?:-c|-e|-p|--eval|--print|-r)$/;
 
-/** An interpreter named as a string, or the running one (`sys.executable`, `process.execPath`). */
+/** An interpreter named as a string, or the running one (Python's `sys.executable`, Node's `execPath`). */
 function isInterpreter(expr: Expr | undefined): boolean {
   if (expr?.kind === "string") return INTERPRETERS.test(expr.value);
   return expr?.kind === "member" && /^(?:executable|execPath)$/.test(expr.property ?? "");
