@@ -505,6 +505,81 @@ describe("how real servers are written", () => {
     expect(found.find((f) => lineOf(f) === 9)?.description).toContain("Tool `admin.run`");
   });
 
+  it("trusts a containment check another module exports, also through a variable, and nothing weaker", () => {
+    const project = (validator: string[]) =>
+      analyzeSources(
+        new Map([
+          [
+            "src/index.ts",
+            [
+              ...TS_HEAD,
+              'import { readFileSync } from "node:fs";',
+              'import { validatePath } from "./lib.js";',
+              'server.tool("read", "Reads", { path: z.string() }, async ({ path }) => {',
+              "  const valid = await validatePath(path);",
+              '  return { content: [{ type: "text", text: readFileSync(valid, "utf8") }] };',
+              "});",
+            ].join("\n"),
+          ],
+          [
+            "src/lib.ts",
+            [
+              'import path from "node:path";',
+              'import { within } from "./checks.js";',
+              "export async function validatePath(requested: string) {",
+              "  const absolute = path.resolve(requested);",
+              ...validator,
+              "  return absolute;",
+              "}",
+            ].join("\n"),
+          ],
+          [
+            "src/checks.ts",
+            [
+              'const ROOT = "/srv/data";',
+              "export function within(candidate: string) {",
+              "  return candidate.startsWith(`${ROOT}/`);",
+              "}",
+            ].join("\n"),
+          ],
+        ]),
+      );
+    const traversal = (found: Detected[]) => rulesOf(found, "code-path-traversal");
+    expect(
+      traversal(
+        project(["  const allowed = within(absolute);", '  if (!allowed) throw new Error("outside");']),
+      ),
+    ).toEqual([]);
+    // Looking at each character is not a containment check.
+    expect(
+      traversal(
+        project([
+          "  for (let i = 0; i < absolute.length; i++) {",
+          '    if (absolute[i] === "\\0") throw new Error("nul");',
+          "  }",
+        ]),
+      ),
+    ).toEqual(["code-path-traversal:high"]);
+  });
+
+  it("does not take a check on what a command printed for a check on the input", () => {
+    const found = findingsOf("src/docs.ts", [
+      ...TS_HEAD,
+      'import { promisify } from "node:util";',
+      "const run = promisify(exec);",
+      "async function installed(name: string) {",
+      '  const { stdout } = await run(`python3 -c "import ${name}"`);',
+      '  return stdout.trim() === "True";',
+      "}",
+      'server.tool("doc", "Docs", { name: z.string() }, async ({ name }) => {',
+      "  const present = await installed(name);",
+      '  if (present) await run(`python3 -c "help(${name})"`);',
+      "  return { content: [] };",
+      "});",
+    ]);
+    expect(flows(found)).toEqual(["code-command-injection:critical:8", "code-command-injection:critical:13"]);
+  });
+
   it("does not take a setting named sudo for a command, and pins unbounded parameters on their own tool", () => {
     const settings = findingsOf("restart.py", [
       ...PY_HEAD,

@@ -42,7 +42,7 @@ export function guardsOf(test: Expr, env: GuardEnv): Guard[] {
         // `value in ALLOWED`: an allow-list when the collection is not itself input.
         const [value, collection] = expr.parts;
         const inverted = expr.op === "not in" ? !negated : negated;
-        if (value && collection && !isPiece(value) && env.taint(collection).length === 0)
+        if (value && collection && env.taint(collection).length === 0)
           for (const label of env.taint(value)) out.push({ label, families: "all", holdsWhen: !inverted });
       } else if (expr.op !== null && /^(?:===|==|!==|!=)$/.test(expr.op)) {
         const [left, right] = expr.parts;
@@ -72,7 +72,7 @@ export function guardsOf(test: Expr, env: GuardEnv): Guard[] {
       // A prefix check on a path holds only once `..` is resolved away; on a URL it is an allow-list.
       for (const label of union(receiver, args))
         push(label, label.resolved ? ["path-traversal", "ssrf"] : ["ssrf"], false);
-    } else if (MEMBERSHIP_CALLS.test(qualified) && receiver.length === 0 && !expr.args.some(isPiece)) {
+    } else if (MEMBERSHIP_CALLS.test(qualified) && receiver.length === 0) {
       for (const label of args) push(label, "all");
     } else if (VALIDATION_CALLS.test(qualified)) {
       for (const label of union(receiver, args)) push(label, "all");
@@ -91,15 +91,8 @@ export function guardsOf(test: Expr, env: GuardEnv): Guard[] {
     }
   };
   visit(test);
-  return out;
-}
-
-/**
- * `command.split()[0]`, `parts[1]`: one piece of a value. An allow-list of first words says nothing of the rest
- * (`ls; cat /etc/passwd` starts with `ls`), so checking a piece guards nothing.
- */
-function isPiece(expr: Expr): boolean {
-  return expr.kind === "member" && expr.property === null && expr.index !== null;
+  // A check on what an operation gave back (`stdout.trim() === "True"`) says nothing about the input.
+  return out.filter((guard) => !guard.label.output);
 }
 
 /** `/^[a-z]+$/.test(x)`, `re.fullmatch(p, x)`, `x.match(/^…$/)`: a pattern that must match the whole value. */

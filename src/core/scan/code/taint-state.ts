@@ -19,6 +19,13 @@ export interface Label {
   cleared: ReadonlySet<Family>;
   /** The value went through a path resolution (`path.resolve`, `realpath`): a containment check on it holds. */
   resolved?: boolean;
+  /**
+   * One piece of the input (an element or character of it in a loop, `parts[0]` of its split): a check on a piece
+   * guards that piece, not the whole (`command.split()[0] in SAFE` lets `ls; cat /etc/passwd` through).
+   */
+  piece?: boolean;
+  /** What a command, an evaluation or a request gave back, made from the input: checking it guards nothing. */
+  output?: boolean;
 }
 
 export type Taint = readonly Label[];
@@ -58,7 +65,9 @@ export const MAX_STEPS = 8;
 export const EMPTY: Taint = [];
 export const NO_FAMILIES: ReadonlySet<Family> = new Set();
 
-export const guardKey = (label: Label) => `${label.source}\u0000${label.parameter ?? "*"}`;
+/** What a guard is kept under: the input, and whether the value is a piece of it (a check on a piece guards pieces). */
+export const guardKey = (label: Label) =>
+  `${label.source}\u0000${label.parameter ?? "*"}${label.piece ? "\u0000piece" : ""}`;
 
 export function withStep(taint: Taint, step: Step): Taint {
   return taint.map((label) =>
@@ -72,7 +81,7 @@ export function union(...taints: Taint[]): Taint {
   const seen = new Map<string, Label>();
   for (const taint of taints) {
     for (const label of taint) {
-      const key = `${guardKey(label)}\u0000${[...label.cleared].sort().join(",")}`;
+      const key = `${guardKey(label)}\u0000${[...label.cleared].sort().join(",")}${label.output ? "\u0000output" : ""}`;
       if (!seen.has(key)) seen.set(key, label);
     }
   }

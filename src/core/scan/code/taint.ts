@@ -192,6 +192,8 @@ class Walker {
   readonly #local = new Map<string, FunctionIR>();
   /** Variables given a function: `handler = HANDLERS.get(name)`, `run = run_cmd`. */
   readonly #functionVars = new Map<string, FunctionIR[]>();
+  /** Variables given the result of a call, kept for tests that name them: `const ok = check(p); if (!ok) …`. */
+  readonly #checks = new Map<string, Expr>();
 
   constructor(analysis: TaintAnalysis, className: string | null, depth: number) {
     this.#analysis = analysis;
@@ -243,7 +245,7 @@ class Walker {
       case "loop": {
         if (stmt.iter && stmt.target) {
           const taint = this.expr(stmt.iter, state);
-          this.bind(state, stmt.target, taint, stmt.line);
+          this.bind(state, stmt.target, asPieces(taint), stmt.line);
         }
         // Twice, so what one pass assigns reaches the next.
         const inner = copyState(state);
@@ -266,8 +268,9 @@ class Walker {
 
   ifStatement(stmt: Extract<Stmt, { kind: "if" }>, state: State): boolean {
     this.expr(stmt.test, state);
-    const guards = this.guardsOf(stmt.test, state);
-    this.noteValidation(stmt.test, state);
+    const test = this.expandTest(stmt.test);
+    const guards = this.guardsOf(test, state);
+    this.noteValidation(test, state);
     const consequent = copyState(state);
     const alternate = copyState(state);
     const consequentEnds = endsPath(stmt.consequent);
@@ -361,6 +364,8 @@ class Walker {
       const functions = given.length > 0 ? given : this.functionsCalled(value);
       if (functions.length > 0) this.#functionVars.set(target.name, functions as FunctionIR[]);
       else this.#functionVars.delete(target.name);
+      if (value.kind === "call" || value.kind === "compose") this.#checks.set(target.name, value);
+      else this.#checks.delete(target.name);
       // `const run = promisify(exec)`: calling run is calling exec.
       const promisified =
         value.kind === "call" &&
@@ -408,6 +413,9 @@ class Walker {
         const object = this.expr(expr.object, state);
         if (expr.index) this.expr(expr.index, state);
         const key = expr.property ?? (expr.index?.kind === "string" ? expr.index.value : null);
+        // `parts[0]`, `command[i - 1]`: one element of a sequence, one character of a string.
+        if (expr.index && expr.index.kind !== "string")
+          return asPieces(union(own ? (state.vars.get(own) ?? EMPTY) : EMPTY, object));
         return union(own ? (state.vars.get(own) ?? EMPTY) : EMPTY, refine(object, key));
       }
       case "call":
@@ -518,8 +526,9 @@ class Walker {
       const passed = arg.kind === "name" ? this.#analysis.ctx.functions.resolve(arg, this.#className) : null;
       if (passed) this.applySummary(passed, args.slice(i + 1), state, call.line);
     });
-    // An unknown function: its result is made from what it was given.
-    return given;
+    // An unknown function: its result is made from what it was given. What a command, an evaluation or a request
+    // gives back is its output: checking it (`stdout.trim() === "True"`) checks nothing about the input.
+    return consumer && consumer.family !== "input-validation" ? asOutputs(given) : given;
   }
 
   /** A URL whose scheme and host are written out (`https://api.example.com/…`): what follows cannot move the host. */
@@ -642,15 +651,27 @@ class Walker {
       qualified: (callee) => this.qualified(callee, state),
       validated: (call) => {
         const fn = this.#analysis.ctx.functions.resolve(call.callee, this.#className);
-        return fn ? this.#analysis.summary(fn).validates : new Set();
+        if (fn) return this.#analysis.summary(fn).validates;
+        // A check another module of the project exports (`isPathWithinAllowedDirectories` from ./path-validation).
+        const external = this.externalFunction(call.callee);
+        return external ? external.analysis.summary(external.fn).validates : new Set();
       },
     });
   }
 
+  /** A test as written, or what a variable it names was given: `const ok = isAllowed(p); if (!ok) throw`. */
+  expandTest(test: Expr): Expr {
+    if (test.kind === "name") return this.#checks.get(test.name) ?? test;
+    if (test.kind === "compose" && (test.op === "!" || test.op === null || /^(?:&&|\|\|)$/.test(test.op)))
+      return { ...test, parts: test.parts.map((part) => this.expandTest(part)) };
+    return test;
+  }
+
   /** In a summary: a check on a parameter makes the function a validator of it. */
   noteValidation(expr: Expr, state: State): void {
+    // Checking a piece (each character of a string in a loop) does not validate the whole parameter.
     for (const { label } of this.guardsOf(expr, state))
-      if (label.source < 0) this.validates.add(-label.source - 1);
+      if (label.source < 0 && !label.piece) this.validates.add(-label.source - 1);
   }
 }
 
@@ -709,4 +730,14 @@ function pathOf(expr: Expr): string | null {
     return object !== null ? `${object}.${expr.args[0].value}` : null;
   }
   return null;
+}
+
+/** What an operation gave back, made from these inputs: checks on it guard nothing. */
+function asOutputs(taint: Taint): Taint {
+  return taint.map((label) => (label.output ? label : { ...label, output: true }));
+}
+
+/** The same inputs as pieces of them (an element, a character): checks on them guard the pieces only. */
+function asPieces(taint: Taint): Taint {
+  return taint.map((label) => (label.piece ? label : { ...label, piece: true }));
 }
