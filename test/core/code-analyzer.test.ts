@@ -562,6 +562,22 @@ describe("how real servers are written", () => {
     ).toEqual(["code-path-traversal:high"]);
   });
 
+  it("keeps a URL's host fixed when input is appended to it (`url += …`), and not when input starts it", () => {
+    const server = (start: string) =>
+      findingsOf("src/gh.ts", [
+        ...TS_HEAD,
+        'server.tool("file", "Reads", { path: z.string(), branch: z.string() }, async ({ path, branch }) => {',
+        `  let url = ${start};`,
+        "  if (branch) url += `?ref=${branch}`;",
+        "  const res = await fetch(url);",
+        "  return { content: [] };",
+        "});",
+      ]);
+    expect(flows(server("`https://api.github.com/repos/contents/${path}`"))).toEqual([]);
+    // Both parameters reach a URL whose host the input chooses.
+    expect(flows(server("path"))).toEqual(["code-ssrf:high:8", "code-ssrf:high:8"]);
+  });
+
   it("does not take a check on what a command printed for a check on the input", () => {
     const found = findingsOf("src/docs.ts", [
       ...TS_HEAD,

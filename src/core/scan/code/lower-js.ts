@@ -237,7 +237,15 @@ class JsLowering {
     return {
       kind: "assign",
       targets: [target],
-      value: compound ? { kind: "compose", parts: [compound, value], op: null, line } : value,
+      // `url += \`?ref=${branch}\`` appends, like `url = url + …`.
+      value: compound
+        ? {
+            kind: "compose",
+            parts: [compound, value],
+            op: op && this.#src.of(op) === "+=" ? "+" : null,
+            line,
+          }
+        : value,
       line,
     };
   }

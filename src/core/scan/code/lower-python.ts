@@ -58,13 +58,20 @@ class PyLowering {
       case "AssignStatement":
         return [this.assignStatement(node, line)];
       case "UpdateStatement": {
-        const [left, , right] = parts;
+        const [left, op, right] = parts;
         if (!left || !right) return [];
+        // `url += f"?ref={branch}"` appends, like `url = url + …`.
+        const appends = op !== undefined && this.#src.of(op) === "+=";
         return [
           {
             kind: "assign",
             targets: [this.target(left)],
-            value: { kind: "compose", parts: [this.expr(left), this.expr(right)], op: null, line },
+            value: {
+              kind: "compose",
+              parts: [this.expr(left), this.expr(right)],
+              op: appends ? "+" : null,
+              line,
+            },
             line,
           },
         ];

@@ -194,6 +194,8 @@ class Walker {
   readonly #functionVars = new Map<string, FunctionIR[]>();
   /** Variables given the result of a call, kept for tests that name them: `const ok = check(p); if (!ok) …`. */
   readonly #checks = new Map<string, Expr>();
+  /** Variables holding a URL whose scheme and host are written out: what is appended cannot move the host. */
+  readonly #fixedOrigins = new Set<string>();
 
   constructor(analysis: TaintAnalysis, className: string | null, depth: number) {
     this.#analysis = analysis;
@@ -366,6 +368,14 @@ class Walker {
       else this.#functionVars.delete(target.name);
       if (value.kind === "call" || value.kind === "compose") this.#checks.set(target.name, value);
       else this.#checks.delete(target.name);
+      const fixed =
+        value.kind === "string" || value.kind === "name"
+          ? this.fixedOrigin(value)
+          : value.kind === "compose" &&
+            (value.op === "template" || value.op === "+" || value.op === "%") &&
+            this.fixedOrigin(value.parts[0]);
+      if (fixed) this.#fixedOrigins.add(target.name);
+      else this.#fixedOrigins.delete(target.name);
       // `const run = promisify(exec)`: calling run is calling exec.
       const promisified =
         value.kind === "call" &&
@@ -533,6 +543,7 @@ class Walker {
 
   /** A URL whose scheme and host are written out (`https://api.example.com/…`): what follows cannot move the host. */
   fixedOrigin(expr: Expr | undefined): boolean {
+    if (expr?.kind === "name" && this.#fixedOrigins.has(expr.name)) return true;
     const text =
       expr?.kind === "string"
         ? expr.value
