@@ -578,6 +578,26 @@ describe("how real servers are written", () => {
     expect(flows(server("path"))).toEqual(["code-ssrf:high:8", "code-ssrf:high:8"]);
   });
 
+  it("follows input written to a script that an interpreter then runs, and to nothing else", () => {
+    const found = findingsOf("run.py", [
+      ...PY_HEAD,
+      "import os, sys, tempfile",
+      "@mcp.tool()",
+      "def run_python(code: str) -> str:",
+      '    with tempfile.NamedTemporaryFile(suffix=".py", delete=False) as script:',
+      "        script_path = script.name",
+      "        script.write(code.encode())",
+      "    out = subprocess.check_output([sys.executable, script_path])",
+      "    os.unlink(script_path)",
+      "    return out.decode()",
+    ]);
+    // The run is code injection; removing the file, whose name the input did not choose, is not path traversal.
+    expect(flows(found)).toEqual(["code-code-injection:critical:10"]);
+    expect(found.find((f) => lineOf(f) === 10)?.description).toContain(
+      "an interpreter run on a script the input wrote",
+    );
+  });
+
   it("does not take a check on what a command printed for a check on the input", () => {
     const found = findingsOf("src/docs.ts", [
       ...TS_HEAD,

@@ -29,6 +29,8 @@ export interface SinkSpec {
   when?: (call: CallExpr) => boolean;
   /** What the finding calls the sink. */
   label: string;
+  /** Reached only by files whose content is the input (an interpreter run on a script the input wrote). */
+  scripts?: boolean;
 }
 
 const SHELLS =
@@ -85,6 +87,16 @@ function interpreterCode(call: CallExpr): boolean {
     isInterpreter(argv[0]) &&
     argv.slice(1).some((item) => item?.kind === "string" && INLINE_CODE_FLAG.test(item.value))
   );
+}
+
+/** `spawn("node", [script])`, `subprocess.run([sys.executable, path])`: an interpreter run on a file. */
+function interpreterScript(call: CallExpr): boolean {
+  const [first, second] = call.args;
+  const argv =
+    first?.kind === "array"
+      ? first.items
+      : [first, ...(second?.kind === "array" ? second.items : call.args.slice(1))];
+  return isInterpreter(argv[0]) && argv.length > 1;
 }
 
 /** Python's `shell=True`. */
@@ -251,6 +263,25 @@ export const SINKS: readonly SinkSpec[] = [
     named: ["args"],
     when: interpreterCode,
     label: "an interpreter given code to run",
+  },
+  {
+    family: "code-injection",
+    language: "javascript",
+    callees: JS_PROCESS_CALLS,
+    args: [0, 1],
+    when: interpreterScript,
+    label: "an interpreter run on a script the input wrote",
+    scripts: true,
+  },
+  {
+    family: "code-injection",
+    language: "python",
+    callees: PY_PROCESS_CALLS,
+    args: [0, 1, 2, 3, 4],
+    named: ["args"],
+    when: interpreterScript,
+    label: "an interpreter run on a script the input wrote",
+    scripts: true,
   },
   {
     family: "code-injection",

@@ -26,6 +26,11 @@ export interface Label {
   piece?: boolean;
   /** What a command, an evaluation or a request gave back, made from the input: checking it guards nothing. */
   output?: boolean;
+  /**
+   * A file whose content is the input (`tmp.write(code)`), not a value made from it: it matters only to an
+   * interpreter run on that file, and reaches no other sink.
+   */
+  content?: boolean;
 }
 
 export type Taint = readonly Label[];
@@ -81,7 +86,7 @@ export function union(...taints: Taint[]): Taint {
   const seen = new Map<string, Label>();
   for (const taint of taints) {
     for (const label of taint) {
-      const key = `${guardKey(label)}\u0000${[...label.cleared].sort().join(",")}${label.output ? "\u0000output" : ""}`;
+      const key = `${guardKey(label)}\u0000${[...label.cleared].sort().join(",")}${label.output ? "\u0000output" : ""}${label.content ? "\u0000content" : ""}`;
       if (!seen.has(key)) seen.set(key, label);
     }
   }

@@ -196,6 +196,8 @@ class Walker {
   readonly #checks = new Map<string, Expr>();
   /** Variables holding a URL whose scheme and host are written out: what is appended cannot move the host. */
   readonly #fixedOrigins = new Set<string>();
+  /** Variables naming a file object's file (`path = tmp.name`), by the object: a later write to it fills them. */
+  readonly #fileNames = new Map<string, Set<string>>();
 
   constructor(analysis: TaintAnalysis, className: string | null, depth: number) {
     this.#analysis = analysis;
@@ -376,6 +378,10 @@ class Walker {
             this.fixedOrigin(value.parts[0]);
       if (fixed) this.#fixedOrigins.add(target.name);
       else this.#fixedOrigins.delete(target.name);
+      if (value.kind === "member" && value.property === "name" && value.object.kind === "name") {
+        const names = this.#fileNames.get(value.object.name) ?? new Set<string>();
+        this.#fileNames.set(value.object.name, names.add(target.name));
+      }
       // `const run = promisify(exec)`: calling run is calling exec.
       const promisified =
         value.kind === "call" &&
@@ -493,6 +499,8 @@ class Walker {
       return clearFor(union(...args, ...Object.values(named)), ["ssrf"]);
     const sanitizer = SANITIZERS.find((entry) => matchesCallee(entry.callees, qualified));
     if (sanitizer) return clearFor(union(...args, receiver), sanitizer.families);
+    // `tmp.write(code)`, `fs.writeFileSync(tmp, code)`, `path.write_text(code)`: the file now holds the input.
+    this.noteWrittenFile(call, qualified, args, state);
     // `message.get("params", {})`: the field, like `message.params` (and the default when it is missing).
     const field = pathOf(call);
     if (field !== null && call.args[0]?.kind === "string") {
@@ -551,6 +559,26 @@ class Walker {
           ? this.#analysis.constants.get(expr.name)
           : undefined;
     return text !== undefined && /^[a-z][\w+.-]*:\/\/[^/?#\s]+[/?#]/i.test(text);
+  }
+
+  /** A write of input into a file: the variable naming the file (or the file object) holds the input as content. */
+  noteWrittenFile(call: CallExpr, qualified: string, args: readonly Taint[], state: State): void {
+    let file: Expr | undefined;
+    let data: Taint = EMPTY;
+    if (
+      call.callee.kind === "member" &&
+      /^(?:write|writelines|write_text|write_bytes)$/.test(call.callee.property ?? "")
+    ) {
+      file = call.callee.object;
+      data = union(...args);
+    } else if (/(?:^|\.)(?:writeFile|writeFileSync|appendFile|appendFileSync)$/.test(qualified)) {
+      file = call.args[0];
+      data = union(...args.slice(1));
+    }
+    const path = file ? pathOf(file) : null;
+    if (path === null || data.length === 0) return;
+    for (const name of [path, ...(this.#fileNames.get(path) ?? [])])
+      state.vars.set(name, union(state.vars.get(name) ?? EMPTY, asContent(data)));
   }
 
   /** The functions a callee may be: one of a table of functions, or what a variable was given from one. */
@@ -630,6 +658,7 @@ class Walker {
           parameter: label.parameter,
           steps: [...label.steps, step, ...hit.label.steps].slice(0, MAX_STEPS + 2),
           cleared,
+          ...(label.content || hit.label.content ? { content: true } : {}),
         };
         this.hit(hit.sink, hit.callee, hit.line, through, state, hit.guarded, hit.path);
       }
@@ -651,6 +680,8 @@ class Walker {
     path = this.#analysis.ctx.module.path,
   ): void {
     if (label.cleared.has(sink.family)) return;
+    // A file the input wrote matters only to an interpreter run on it; a value made from the input never to that.
+    if ((label.content ?? false) !== (sink.scripts ?? false)) return;
     const guarded = guardedInside || guardedFor(state, label, sink.family);
     this.hits.push({ family: sink.family, sink, callee, path, line, label, guarded });
   }
@@ -741,6 +772,11 @@ function pathOf(expr: Expr): string | null {
     return object !== null ? `${object}.${expr.args[0].value}` : null;
   }
   return null;
+}
+
+/** A file holding these inputs as its content. */
+function asContent(taint: Taint): Taint {
+  return taint.map((label) => (label.content ? label : { ...label, content: true }));
 }
 
 /** What an operation gave back, made from these inputs: checks on it guard nothing. */
