@@ -657,3 +657,19 @@ export function matchesCallee(callees: readonly string[], qualified: string): bo
   }
   return false;
 }
+
+/** Sinks by language and qualified callee, in SINKS order: a scan meets the same few thousand callees again and again. */
+const sinksByCallee = new Map<string, readonly SinkSpec[]>();
+const MAX_CACHED_CALLEES = 50_000;
+
+/** The sinks a call of `qualified` may be, in the order SINKS lists them (the first is the call's own family). */
+export function sinksFor(language: Language, qualified: string): readonly SinkSpec[] {
+  const key = `${language}\u0000${qualified}`;
+  let found = sinksByCallee.get(key);
+  if (!found) {
+    found = SINKS.filter((sink) => sink.language === language && matchesCallee(sink.callees, qualified));
+    if (sinksByCallee.size >= MAX_CACHED_CALLEES) sinksByCallee.clear();
+    sinksByCallee.set(key, found);
+  }
+  return found;
+}

@@ -21,8 +21,8 @@ import {
   matchesCallee,
   RESOLVING_CALLS,
   SANITIZERS,
-  SINKS,
   type SinkSpec,
+  sinksFor,
 } from "./sinks.ts";
 import {
   applyGuards,
@@ -469,8 +469,7 @@ class Walker {
     const language = this.#analysis.ctx.module.language;
 
     let consumer: SinkSpec | null = null;
-    for (const sink of SINKS) {
-      if (sink.language !== language || !matchesCallee(sink.callees, qualified)) continue;
+    for (const sink of sinksFor(language, qualified)) {
       consumer ??= sink;
       if (sink.when && !sink.when(call)) continue;
       const reaching = union(

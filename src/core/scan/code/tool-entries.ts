@@ -388,6 +388,7 @@ export function toolEntries(module: ModuleIR, lookup: HandlerLookup = () => null
  * (`params.get("arguments")`, `message.params.arguments`): the message it is given is the client's.
  */
 function handWrittenDispatch(module: ModuleIR, known: readonly ToolEntry[]): ToolEntry[] {
+  if (!module.lines.some((line) => line.includes("tools/call"))) return [];
   const handlers = new Set(known.map((entry) => entry.handler));
   const candidates: Array<{ fn: FunctionIR; message: number; dispatches: boolean; readsArguments: boolean }> =
     [];
